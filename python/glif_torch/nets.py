@@ -1,0 +1,56 @@
+"""The example networks (examples/digits, examples/fashion), built from layers.py.
+
+Both take direct-encoded input [T, B, 1, H, W] and end in a ReadoutMean over a Linear.
+Every conv/linear is bias-free and followed by BN (the BN bias is the neuron's bias).
+"""
+
+import torch.nn as nn
+
+from .layers import GLIF, Seq, ResidualBlock, ReadoutMean
+
+
+def conv_bn(cin, cout, k=3, stride=1):
+    return [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False),
+            nn.BatchNorm2d(cout)]
+
+
+def conv_bn_glif(cin, cout, T, gen):
+    return conv_bn(cin, cout) + [GLIF(cout, T, generator=gen)]
+
+
+def basic_block(c, T, gen):
+    """conv3x3+BN+GLIF, conv3x3+BN; shortcut = BN only; add; GLIF."""
+    body = Seq(*conv_bn_glif(c, c, T, gen), *conv_bn(c, c))
+    return ResidualBlock(body, Seq(nn.BatchNorm2d(c)), GLIF(c, T, generator=gen))
+
+
+def digits_net(T, gen, width=16, classes=10):
+    """[1,8,8] -> conv 1->16 -> block(16) -> avgpool 2 -> linear 256->10 -> mean over T.
+
+    Fan-in: 9 (first conv), 144 + 1 (block convs and shortcut), 256 (linear).
+    Neurons: 1024 + 1024 + 1024 + 10.
+    """
+    return Seq(*conv_bn_glif(1, width, T, gen),
+               basic_block(width, T, gen),
+               nn.AvgPool2d(2),
+               nn.Flatten(),
+               nn.Linear(width * 16, classes),
+               ReadoutMean())
+
+
+def fashion_net(T, gen, c1=16, c2=32, c3=64, classes=10):
+    """[1,28,28] -> conv 1->c1 (28x28) -> avgpool 2 -> conv c1->c2 (14x14)
+    -> block(c2) -> avgpool 2 -> conv c2->c3 (7x7) -> flatten -> linear -> mean over T.
+
+    Fan-in 9*c2 + 1 = 289 in the block and 9*c2 = 288 in the last conv (partial sums on a
+    256-axon core), 49*c3 in the linear. Neurons 784*c1 + 3*196*c2 + 49*c3 + 10.
+    """
+    return Seq(*conv_bn_glif(1, c1, T, gen),
+               nn.AvgPool2d(2),
+               *conv_bn_glif(c1, c2, T, gen),
+               basic_block(c2, T, gen),
+               nn.AvgPool2d(2),
+               *conv_bn_glif(c2, c3, T, gen),
+               nn.Flatten(),
+               nn.Linear(c3 * 49, classes),
+               ReadoutMean())
