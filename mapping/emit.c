@@ -1,0 +1,7 @@
+/* emit.c - placeholder until this pass lands. */
+#include "../compiler/compile.h"
+
+int cc_pass_emit(cc_ctx *ctx, glif_err *err) {
+  (void)ctx;
+  return glif_errf(err, GLIF_EUNSUPPORTED, NULL, 0, 0, "pass '%s' is not built yet", "emit");
+}
