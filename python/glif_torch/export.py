@@ -127,7 +127,7 @@ class ModelWriter:
             items = ", ".join("%s: %s" % (k, yaml_scalar(v)) for k, v in layer.items())
             line = "  - {" + items + "}"
             if comment:
-                line += "  # module " + comment.replace("\n", " ")
+                line += "  # " + comment.replace("\n", " ")
             out.append(line)
         return "\n".join(out) + "\n"
 
@@ -226,7 +226,7 @@ class _Walker:
         return self.w.unique("%s%d" % (kind, self.counts[kind]))
 
     def walk(self, m, src, shape, path):
-        where = path or "<model>"
+        where = "module " + (path or "<model>")
         if isinstance(m, (Seq, nn.Sequential)):
             for i, child in enumerate(m):
                 src, shape = self.walk(child, src, shape, (path + "." if path else "") + str(i))
@@ -314,9 +314,9 @@ class _Walker:
         body, bshape = self.walk(m.body, src, shape, path + ".body")
         sc, sshape = self.walk(m.shortcut, src, shape, path + ".shortcut")
         if bshape != sshape:
-            raise ExportError("%s: residual branches differ in shape: body %s, shortcut %s"
+            raise ExportError("module %s: residual branches differ in shape: body %s, shortcut %s"
                               % (path, bshape, sshape))
-        added = self.w.addition(self.name("add"), [body, sc], path)
+        added = self.w.addition(self.name("add"), [body, sc], "module " + path)
         return self.walk(m.lif, added, bshape, path + ".lif")
 
 

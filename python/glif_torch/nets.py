@@ -25,14 +25,20 @@ def basic_block(c, T, gen):
 
 
 def digits_net(T, gen, width=16, classes=10):
-    """[1,8,8] -> conv 1->16 -> block(16) -> avgpool 2 -> linear 256->10 -> mean over T.
+    """[1,8,8] -> conv 1->16 -> block(16) -> avgpool 2 -> BN -> GLIF (16x4x4)
+    -> linear 256->10 -> mean over T.
 
-    Fan-in: 9 (first conv), 144 + 1 (block convs and shortcut), 256 (linear).
-    Neurons: 1024 + 1024 + 1024 + 10.
+    Sized for the default fabric (8x8 cores of 256 neurons x 256 axons): the GLIF after
+    the pooling keeps every neuron's fan-in at most 256 *spiking sources* (pooling and
+    linear layers compose, so a linear right after a pool would see all 1024 block
+    outputs). Fan-in: 9 (first conv), 144 (block conv 1), 144 + 1 (block conv 2 +
+    shortcut), 4 (pool GLIF), 256 (readout). Neurons: 3 x 1024 + 256 + 10.
     """
     return Seq(*conv_bn_glif(1, width, T, gen),
                basic_block(width, T, gen),
                nn.AvgPool2d(2),
+               nn.BatchNorm2d(width),
+               GLIF(width, T, generator=gen),
                nn.Flatten(),
                nn.Linear(width * 16, classes),
                ReadoutMean())
