@@ -1,0 +1,104 @@
+/*
+ * test_front_util.h - helpers shared by the front-end tests (tests/compiler/test_*.c):
+ * a scratch folder per test program under the build tree, writing small files, and
+ * running the front end on a model written inline.
+ *
+ * Header-only (static functions) so that each test stays one executable of one file.
+ */
+#ifndef TEST_FRONT_UTIL_H
+#define TEST_FRONT_UTIL_H
+
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compiler/compile.h"
+#include "fabric/npy.h"
+
+#define TEST_UNUSED __attribute__((unused))
+
+/* A scratch folder GLIF_BINARY_DIR/tests/<name>.<pid>; created on first use. */
+TEST_UNUSED static const char *scratch_dir(const char *name) {
+  static char dir[512];
+  if (!dir[0]) {
+    char base[400];
+    snprintf(base, sizeof base, "%s/tests", GLIF_BINARY_DIR);
+    mkdir(base, 0777);
+    snprintf(dir, sizeof dir, "%s/%s.%d", base, name, (int)getpid());
+    mkdir(dir, 0777);
+  }
+  return dir;
+}
+
+/* Path of `file` inside the scratch folder (a rotating static buffer). */
+TEST_UNUSED static const char *scratch_path(const char *file) {
+  static char bufs[8][600];
+  static int next;
+  char *b = bufs[next++ % 8];
+  snprintf(b, 600, "%s/%s", scratch_dir("front"), file);
+  return b;
+}
+
+/* Writes n bytes to the scratch file `file`; returns its path. */
+TEST_UNUSED static const char *write_bytes(const char *file, const void *bytes, size_t n) {
+  const char *path = scratch_path(file);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(bytes, 1, n, f), n);
+  fclose(f);
+  return path;
+}
+
+TEST_UNUSED static const char *write_text(const char *file, const char *text) {
+  return write_bytes(file, text, strlen(text));
+}
+
+TEST_UNUSED static int file_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* Number of entries of the folder holding `path` whose name starts with the base
+ * name of path followed by ".tmp": leftover temporary files. */
+
+#include <dirent.h>
+TEST_UNUSED static int leftover_tmp_files(const char *path) {
+  char dir[600], base[300];
+  const char *slash = strrchr(path, '/');
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+  snprintf(base, sizeof base, "%s.tmp", slash ? slash + 1 : path);
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (!d) return 0;
+  for (struct dirent *e; (e = readdir(d));)
+    if (!strncmp(e->d_name, base, strlen(base))) n++;
+  closedir(d);
+  return n;
+}
+
+/* Runs the front end (load .. schedule, or up to `stop`) on a model file. On success
+ * the caller owns ctx (cc_destroy). On failure ctx is destroyed and the code returned. */
+TEST_UNUSED static int run_front_opts(cc_ctx *ctx, cc_options *opt, const char *model,
+                          const glif_arch *arch, const char *stop, glif_err *err) {
+  memset(opt, 0, sizeof *opt);
+  opt->model_path = model;
+  opt->stop_after = stop ? stop : "schedule";
+  glif_err_clear(err);
+  int rc = cc_init(ctx, opt, err);
+  if (rc) return rc;
+  if (arch) ctx->arch = *arch;
+  rc = cc_run(ctx, err);
+  if (rc) cc_destroy(ctx);
+  return rc;
+}
+
+#endif /* TEST_FRONT_UTIL_H */
