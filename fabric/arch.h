@@ -126,6 +126,30 @@ void arch_print(const glif_arch *a, FILE *out);
 /* Writes a as a complete architecture YAML (loadable by arch_load). */
 void arch_write_yaml(const glif_arch *a, FILE *out);
 
+/* ---- the numeric fields by name (JSON reports, design-space sweeps) --------------- */
+
+/* One numeric field of the YAML format: "section.key" <-> a member of glif_arch. */
+typedef struct arch_field {
+  const char *section;  /* YAML section: "mesh", "io_port", "core", "widths", ... */
+  const char *key;      /* key inside it: "neurons" */
+  int is_float;         /* 0: uint32_t member, 1: double member */
+  int structural;       /* 1 when the field enters arch_hash() */
+  size_t offset;        /* offsetof(glif_arch, member) */
+  double lo, hi;        /* allowed range, inclusive (lo excluded when lo_open) */
+  int lo_open;          /* 1 for (lo, hi], e.g. clock_mhz > 0 */
+  const char *doc;      /* one line: meaning and unit */
+} arch_field;
+
+/* The fields in document order; *count receives their number. */
+const arch_field *arch_fields(size_t *count);
+/* The field named "section.key", or NULL. */
+const arch_field *arch_field_find(const char *path);
+/* Value of field f of a as a double (exact for every uint32_t). */
+double arch_field_get(const glif_arch *a, const arch_field *f);
+/* Sets "section.key" from text, as the YAML loader would (type and range checks; the
+ * cross-field rules are arch_validate's: call it after the last change). */
+int arch_set(glif_arch *a, const char *path, const char *value, glif_err *err);
+
 #ifdef __cplusplus
 }
 #endif
