@@ -22,6 +22,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 # Initial effective values (Gated-LIF static-image configuration).
 INIT_TAU = 0.25
@@ -61,7 +62,11 @@ class GLIF(nn.Module):
     conduct of shape [T, C]. `effective()` returns the post-sigmoid values.
     `generator` (a seeded torch.Generator) draws the random gate logits; without one
     the global torch RNG is used (seed it with torch.manual_seed).
+    With `record_membrane = True` the forward keeps its membranes u_1..u_T (with their
+    autograd graph) in `last_membrane`, [T, B, C, ...] (for tests and inspection).
     """
+
+    record_membrane = False
 
     NAMES = ("alpha", "beta", "gamma", "tau", "leak", "reVth", "Vth", "conduct")
 
@@ -111,20 +116,25 @@ class GLIF(nn.Module):
         r = (1.0 - gamma) * revth
         u = torch.zeros_like(x[0])
         s = torch.zeros_like(x[0])
-        out = []
+        out, mem = [], []
         for t in range(T):
             g = 1.0 - beta * (1.0 - conduct[t].view(view))
             u = k * u * (1.0 - gamma * s) - d + g * x[t] - r * s
             s = spike(u - vth)
             out.append(s)
+            mem.append(u)
+        if self.record_membrane:
+            self.last_membrane = torch.stack(mem)
         return torch.stack(out)
 
 
 class ScaledBatchNorm2d(nn.BatchNorm2d):
-    """nn.BatchNorm2d followed by a constant (non-learned) factor `scale`.
+    """BatchNorm2d with a constant (non-learned) factor `scale` on the normalised value:
 
-    The exporter writes `scale` as the model format's batchnorm `scale` key (tdBN's
-    lambda * Vth_bn). Statistics are those of the unscaled BN, as in tdBN.
+        y = scale * (x - mean) / sqrt(var + eps) * weight + bias
+
+    as tdBN (scale = lambda * Vth_bn) and the model format's batchnorm `scale` key, which
+    the exporter writes. The bias is not scaled; statistics are those of the input.
     """
 
     def __init__(self, num_features, scale=1.0, **kw):
@@ -132,8 +142,19 @@ class ScaledBatchNorm2d(nn.BatchNorm2d):
         self.scale = float(scale)
 
     def forward(self, x):
-        y = super().forward(x)
-        return y if self.scale == 1.0 else y * self.scale
+        if self.scale == 1.0:
+            return super().forward(x)
+        # nn.BatchNorm2d.forward with the weight multiplied by `scale`.
+        self._check_input_dim(x)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        bn_training = self.training or self.running_mean is None
+        stats = not self.training or self.track_running_stats
+        w = self.weight if self.affine else torch.ones(self.num_features, dtype=x.dtype, device=x.device)
+        return F.batch_norm(x, self.running_mean if stats else None, self.running_var if stats else None,
+                            w * self.scale, self.bias, bn_training, factor, self.eps)
 
     def extra_repr(self):
         return super().extra_repr() + ", scale=%r" % self.scale
