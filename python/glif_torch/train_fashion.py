@@ -1,6 +1,6 @@
 """Train the Fashion-MNIST GLIF network (nets.fashion_net) and export examples/fashion.
 
-    /usr/bin/python3 -m glif_torch.train_fashion [-o examples/fashion] [--epochs 6]
+    /usr/bin/python3 -m glif_torch.train_fashion [-o examples/fashion] [--epochs 4]
         [--resume] [--export-only]
 
 Trains on the 60,000 training images (random horizontal flips), evaluates on the 10,000
@@ -32,7 +32,7 @@ def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-o", "--out", default=os.path.normpath(os.path.join(here, "..", "..", "examples", "fashion")))
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--timesteps", type=int, default=4)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
