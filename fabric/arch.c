@@ -212,6 +212,8 @@ static const char *closest(const char *word, const char *const *cands) {
   size_t limit = len < 6 ? 2 : len / 3 + 1;
   for (size_t i = 0; cands[i]; i++) {
     size_t d = edit_distance(word, cands[i]);
+    size_t n = strlen(cands[i]), shorter = n < len ? n : len;
+    if (shorter >= 3 && !strncmp(word, cands[i], shorter)) d = 1; /* "synop": synop_pj */
     if (d <= limit && (!best || d < best_d)) {
       best = cands[i];
       best_d = d;
@@ -272,7 +274,7 @@ static int report(loader *ld, int code, pos at, const char *fmt, ...) {
   return ld->code;
 }
 
-static int too_many_errors(const loader *ld) { return ld->n_errors >= MAX_ERRORS; }
+static int too_many_errors(const loader *ld) { return ld->n_errors > MAX_ERRORS; }
 
 /* ---- the YAML tree ------------------------------------------------------------- */
 
