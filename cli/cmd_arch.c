@@ -81,12 +81,15 @@ static int parse_args(int argc, char **argv, arch_opts *o) {
   return -1;
 }
 
-/* The preset's first comment line without "# ", as its one-line description. */
-static void preset_summary(const char *text, char *buf, size_t size) {
+/* The preset's first comment line ("# NAME: what it is") without "# NAME: ", as its
+ * one-line description. */
+static void preset_summary(const char *name, const char *text, char *buf, size_t size) {
+  size_t len = strlen(name);
   buf[0] = '\0';
   if (strncmp(text, "# ", 2)) return;
-  size_t n = strcspn(text + 2, "\n");
-  snprintf(buf, size, "%.*s", (int)n, text + 2);
+  text += 2;
+  if (!strncmp(text, name, len) && !strncmp(text + len, ": ", 2)) text += len + 2;
+  snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 static int list_presets(void) {
@@ -97,8 +100,8 @@ static int list_presets(void) {
     char summary[160];
     if (arch_resolve(*p, &a, &err)) return cli_fail(&err);
     arch_capacity_of(&a, &c);
-    preset_summary(arch_preset_text(*p), summary, sizeof summary);
-    printf("%-12s %4u x %-4u %7llu neurons  %s\n", *p, a.mesh_x, a.mesh_y,
+    preset_summary(*p, arch_preset_text(*p), summary, sizeof summary);
+    printf("%-12s %4u x %-4u %8llu neurons  %s\n", *p, a.mesh_x, a.mesh_y,
            (unsigned long long)c.neurons, summary);
   }
   return 0;
