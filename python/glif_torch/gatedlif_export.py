@@ -1,7 +1,7 @@
 """Export a Gated-LIF CIFAR checkpoint (.pth.tar) to model format v1.
 
     /usr/bin/python3 -m glif_torch.gatedlif_export CKPT.pth.tar -o OUTDIR
-        [--dataset cifar10|cifar100] [--float64]
+        [--dataset cifar10|cifar100] [--float64] [--fuse-head]
 
 Accepts the channel-wise CIFAR ResNet-19 (ResNet_19_cifar_CW) and ResNet-18
 (ResNet_18_stand_CW) checkpoints of the Gated-LIF code with either head (CIFAR-10: two
@@ -157,8 +157,12 @@ def _glif(w, sd, prefix, src):
     return w.glif(prefix, src, eff)
 
 
-def build(sd, outdir, dataset=None, dtype=np.float32, name=None):
-    """Check sd and write outdir/model.yaml + tensors; returns dict(arch, dataset, T, path)."""
+def build(sd, outdir, dataset=None, dtype=np.float32, name=None, fuse_head=False):
+    """Check sd and write outdir/model.yaml + tensors; returns dict(arch, dataset, T, path).
+
+    fuse_head: write the CIFAR-10 head's two bias-free linears as one (W2 W1, float64
+    product), for tools that want one linear layer between the pool and the readout.
+    """
     arch, dataset, T = detect(sd, dataset)
     cls = lay.ARCHS[arch]["class"]
     w = ModelWriter(outdir, T, name=name or "gated-lif-%s-%s-T%d" % (arch, dataset, T), dtype=dtype)
@@ -175,17 +179,23 @@ def build(sd, outdir, dataset=None, dtype=np.float32, name=None):
         out = _glif(w, sd, p + "lif", w.addition(p + "add", [h, sc]))
     y = w.flatten("flatten", w.pool("globalave", out, lay.FINAL_SPATIAL,
                                     comment="global average pool of the 8x8 spike map"))
-    for prefix, _, _ in lay.head(arch, lay.DATASETS[dataset][0]):
-        y = w.linear(prefix, y, sd[prefix + ".weight"], None)
+    linears = lay.head(arch, lay.DATASETS[dataset][0])
+    if fuse_head and len(linears) == 2:
+        w2, w1 = (sd[p + ".weight"].double() for p in (linears[1][0], linears[0][0]))
+        y = w.linear("lastave", y, w2 @ w1, None, comment="fused %s.weight @ %s.weight"
+                     % (linears[1][0], linears[0][0]))
+    else:
+        for prefix, _, _ in linears:
+            y = w.linear(prefix, y, sd[prefix + ".weight"], None)
     w.readout("readout", y, comment="mean over T of the head's logits")
     path = w.write()
     return {"arch": arch, "class": cls, "dataset": dataset, "timesteps": T, "path": path}
 
 
-def export_checkpoint(ckpt, outdir, dataset=None, float64=False):
+def export_checkpoint(ckpt, outdir, dataset=None, float64=False, fuse_head=False):
     """Export a checkpoint file (or an in-memory state_dict) to outdir."""
     sd = load_state_dict(ckpt) if isinstance(ckpt, str) else strip_prefix(ckpt)
-    return build(sd, outdir, dataset, np.float64 if float64 else np.float32)
+    return build(sd, outdir, dataset, np.float64 if float64 else np.float32, fuse_head=fuse_head)
 
 
 def main(argv=None):
@@ -195,9 +205,11 @@ def main(argv=None):
     ap.add_argument("--dataset", choices=sorted(lay.DATASETS),
                     help="checked against the head; default: inferred from the head")
     ap.add_argument("--float64", action="store_true", help="write float64 tensors (default float32)")
+    ap.add_argument("--fuse-head", action="store_true",
+                    help="CIFAR-10 head: write W2*W1 as one linear 512->10 instead of two")
     a = ap.parse_args(argv)
     try:
-        info = export_checkpoint(a.checkpoint, a.out, a.dataset, a.float64)
+        info = export_checkpoint(a.checkpoint, a.out, a.dataset, a.float64, a.fuse_head)
     except ExportError as e:
         print("gatedlif_export: error: %s" % e, file=sys.stderr)
         return 1

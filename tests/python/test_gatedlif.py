@@ -45,7 +45,7 @@ class TestGatedLIFExport(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def check(self, arch, dataset, via_file=False, ddp=False):
+    def check(self, arch, dataset, via_file=False, ddp=False, fuse_head=False):
         sd = synthetic(arch, dataset)
         out = os.path.join(self.dir, "%s-%s" % (arch, dataset))
         if via_file:
@@ -53,7 +53,7 @@ class TestGatedLIFExport(unittest.TestCase):
             gatedlif_synth.save_checkpoint(ck, sd, ddp=ddp)
             info = gx.export_checkpoint(ck, out, float64=True)
         else:
-            info = gx.export_checkpoint(sd, out, float64=True)
+            info = gx.export_checkpoint(sd, out, float64=True, fuse_head=fuse_head)
         self.assertEqual((info["arch"], info["dataset"], info["timesteps"]), (arch, dataset, T))
         rec_ref = {}
         with torch.no_grad():
@@ -83,8 +83,10 @@ class TestGatedLIFExport(unittest.TestCase):
     def test_resnet19_cifar100(self):
         self.check("resnet19", "cifar100")
 
-    def test_resnet18_cifar10(self):
-        self.check("resnet18", "cifar10")
+    def test_resnet18_cifar10_fused_head(self):
+        model = self.check("resnet18", "cifar10", fuse_head=True)
+        lin = [L for L in model["layers"] if L["type"] == "linear"]
+        self.assertEqual([(L["name"], L["weight"].shape) for L in lin], [("lastave", (10, 512))])
 
     def test_resnet18_cifar100_file(self):
         model = self.check("resnet18", "cifar100", via_file=True)
