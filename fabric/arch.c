@@ -1151,8 +1151,13 @@ void arch_print(const glif_arch *a, FILE *out) {
   print_energy(a, &c, out);
 }
 
-/* Shortest text that strtod reads back as exactly v. */
+/* Shortest text that strtod reads back as exactly v; whole numbers without exponent
+ * (200, not 2e+02). */
 static void shortest_double(double v, char *buf, size_t size) {
+  if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(buf, size, "%.0f", v);
+    return;
+  }
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(buf, size, "%.*g", prec, v);
     if (strtod(buf, NULL) == v) return;

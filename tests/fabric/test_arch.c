@@ -827,6 +827,10 @@ static void test_write_yaml_exact_doubles(void **state) {
   glif_arch a, b;
   glif_err err;
   arch_default(&a);
+  char *plain = yaml_of(&a); /* whole numbers without exponent */
+  assert_non_null(strstr(plain, "  clock_mhz: 200 "));
+  assert_non_null(strstr(plain, "  row_read_pj: 100 "));
+  free(plain);
   a.clock_mhz = 123.456789012345;
   a.e_synop = 0.1;
   a.e_hop = 1.0 / 3.0;
