@@ -37,23 +37,22 @@ typedef struct u32_field {
   const char *name;
   size_t off;
   uint32_t lo, hi;
-  int structural;
 } u32_field;
 
-#define F(name, lo, hi, s) {#name, offsetof(glif_arch, name), lo, hi, s}
+#define F(name, lo, hi) {#name, offsetof(glif_arch, name), lo, hi}
 static const u32_field arch_u32[IMGV_ARCH_U32_FIELDS] = {
-    F(mesh_x, 1, 1024, 1),          F(mesh_y, 1, 1024, 1),
-    F(io_x, 0, UINT32_MAX, 1),      F(io_y, 0, UINT32_MAX, 1),
-    F(neurons, 1, 65536, 1),        F(axons, 1, 65536, 1),
-    F(delay_slots, 2, 16, 1),       F(groups, 1, 65535, 1),
-    F(max_steps, 1, 32, 1),         F(fanout_entries, 1, 1u << 24, 1),
-    F(lanes, 0, UINT32_MAX, 1),     F(pipeline_depth, 0, UINT32_MAX, 1),
-    F(core_buffer, 0, UINT32_MAX, 1), F(weight_bits, 2, 8, 1),
-    F(membrane_bits, 2, 31, 1),     F(acc_bits, 2, 31, 1),
-    F(frac_bits, 1, 30, 1),         F(shift_max, 0, 16, 1),
-    F(payload_in_bits, 2, 31, 1),   F(payload_sum_bits, 2, 31, 1),
-    F(router_latency, 0, UINT32_MAX, 1), F(router_buffer, 0, UINT32_MAX, 1),
-    F(barrier_cycles, 0, UINT32_MAX, 0),
+    F(mesh_x, 1, 1024),          F(mesh_y, 1, 1024),
+    F(io_x, 0, UINT32_MAX),      F(io_y, 0, UINT32_MAX),
+    F(neurons, 1, 65536),        F(axons, 1, 65536),
+    F(delay_slots, 2, 16),       F(groups, 1, 65535),
+    F(max_steps, 1, 32),         F(fanout_entries, 1, 1u << 24),
+    F(lanes, 0, UINT32_MAX),     F(pipeline_depth, 0, UINT32_MAX),
+    F(core_buffer, 0, UINT32_MAX), F(weight_bits, 2, 8),
+    F(membrane_bits, 2, 31),     F(acc_bits, 2, 31),
+    F(frac_bits, 1, 30),         F(shift_max, 0, 16),
+    F(payload_in_bits, 2, 31),   F(payload_sum_bits, 2, 31),
+    F(router_latency, 0, UINT32_MAX), F(router_buffer, 0, UINT32_MAX),
+    F(barrier_cycles, 0, UINT32_MAX),
 };
 #undef F
 
@@ -104,19 +103,22 @@ int imgv_arch(const imgv *v, const glif_arch *a) {
   return 0;
 }
 
+/* The structural fields are arch.h's (arch_fields, the same set arch_hash covers), so
+ * the names in the message are the ones the user writes in the architecture YAML. */
 int img_check_arch(const img_image *img, const glif_arch *arch, glif_err *err) {
-  for (int i = 0; i < IMGV_ARCH_U32_FIELDS; i++) {
-    if (!arch_u32[i].structural) continue;
-    uint32_t mine = u32_of(&img->arch, arch_u32[i].off);
-    uint32_t theirs = u32_of(arch, arch_u32[i].off);
+  size_t n;
+  const arch_field *f = arch_fields(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (!f[i].structural || f[i].is_float) continue;
+    uint32_t mine = u32_of(&img->arch, f[i].offset), theirs = u32_of(arch, f[i].offset);
     if (mine != theirs)
       return glif_errf(err, GLIF_EARCH, NULL, 0, 0,
-                       "the chip image was compiled for architecture '%s' with %s = %u; "
-                       "architecture '%s' has %s = %u - recompile the model with "
-                       "--arch for this architecture, or use the architecture it was "
-                       "compiled for ('%s')",
-                       img->arch.name, arch_u32[i].name, mine, arch->name,
-                       arch_u32[i].name, theirs, img->arch.name);
+                       "the chip image was compiled for architecture '%s' with %s.%s = "
+                       "%u; architecture '%s' has %s.%s = %u (%s) - recompile the model "
+                       "with --arch for this architecture, or use the architecture it "
+                       "was compiled for ('%s')",
+                       img->arch.name, f[i].section, f[i].key, mine, arch->name,
+                       f[i].section, f[i].key, theirs, f[i].doc, img->arch.name);
   }
   return 0;
 }

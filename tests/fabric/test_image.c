@@ -585,11 +585,16 @@ static void test_check_arch(void **state) {
   a.neurons = 1024;
   strcpy(a.name, "big");
   assert_int_equal(img_check_arch(img, &a, &err), GLIF_EARCH);
-  assert_msg(&err, "compiled for architecture 'sample-4x2' with neurons = 16; "
-                   "architecture 'big' has neurons = 1024 - recompile");
+  assert_msg(&err, "compiled for architecture 'sample-4x2' with core.neurons = 16; "
+                   "architecture 'big' has core.neurons = 1024 (");
+  assert_msg(&err, ") - recompile the model with --arch");
   a.mesh_y = 3; /* the first differing field is named */
   assert_int_equal(img_check_arch(img, &a, &err), GLIF_EARCH);
-  assert_msg(&err, "with mesh_y = 2;");
+  assert_msg(&err, "with mesh.y = 2;");
+  sample_arch(&a);
+  a.router_buffer = 8; /* the last structural field counts too */
+  assert_int_equal(img_check_arch(img, &a, &err), GLIF_EARCH);
+  assert_msg(&err, "with router.buffer = 4;");
   img_free(img);
   free(s);
   (void)state;
