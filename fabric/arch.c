@@ -850,45 +850,55 @@ int arch_load_string(const char *text, const char *name, glif_arch *a, glif_err 
   return load_text(text, name ? name : "<string>", 0, a, err);
 }
 
-/* Reads a whole file into a NUL-terminated heap buffer (at most MAX_FILE_BYTES). */
+/* Reads all of f into a heap buffer of *cap bytes, *len of them used (plus room for a
+ * NUL). Refuses more than MAX_FILE_BYTES: a device or a huge file must not hang us. */
+static int read_all(FILE *f, const char *path, char **out, size_t *len, glif_err *err) {
+  size_t cap = 4096;
+  char *buf = glif_malloc(cap);
+  *len = 0;
+  if (!buf) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
+  for (;;) {
+    *len += fread(buf + *len, 1, cap - 1 - *len, f);
+    int rc = 0;
+    if (ferror(f))
+      rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot read the architecture file: %s"
+                     " - give a YAML file", strerror(errno));
+    else if (*len > MAX_FILE_BYTES)
+      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "the file is larger than %d bytes - "
+                     "an architecture file is a few KiB of YAML", MAX_FILE_BYTES);
+    else if (feof(f))
+      break;
+    char *bigger = rc ? NULL : glif_realloc(buf, cap * 2);
+    if (!rc && !bigger)
+      rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
+    if (rc) {
+      glif_free(buf);
+      return rc;
+    }
+    buf = bigger;
+    cap *= 2;
+  }
+  buf[*len] = '\0';
+  *out = buf;
+  return 0;
+}
+
+/* Reads a whole text file into a NUL-terminated heap buffer. */
 static int read_file(const char *path, char **out, glif_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return glif_errf(err, errno == ENOENT ? GLIF_EMISSING : GLIF_EIO, path, 0, 0,
                      "cannot open the architecture file: %s - check the path, or name "
                      "a preset (glif arch --list)", strerror(errno));
-  size_t cap = 4096, len = 0;
-  char *buf = glif_malloc(cap);
-  int rc = buf ? 0 : glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
-  while (!rc) {
-    len += fread(buf + len, 1, cap - 1 - len, f);
-    if (ferror(f)) {
-      rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot read the architecture file: %s"
-                     " - give a YAML file", strerror(errno));
-    } else if (feof(f)) {
-      break;
-    } else if (cap > MAX_FILE_BYTES) {
-      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "the file is larger than %d bytes - "
-                     "an architecture file is a few KiB of YAML", MAX_FILE_BYTES);
-    } else {
-      char *bigger = glif_realloc(buf, cap * 2);
-      if (!bigger) rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
-      else buf = bigger, cap *= 2;
-    }
-  }
+  size_t len;
+  int rc = read_all(f, path, out, &len, err);
   fclose(f);
-  if (rc) {
-    glif_free(buf);
-    return rc;
-  }
-  buf[len] = '\0';
-  if (strlen(buf) != len) {
-    glif_free(buf);
+  if (!rc && strlen(*out) != len) {
+    glif_free(*out);
     return glif_errf(err, GLIF_ESYNTAX, path, 0, 0, "the file contains a NUL byte - "
                      "an architecture file is UTF-8 text");
   }
-  *out = buf;
-  return 0;
+  return rc;
 }
 
 int arch_load(const char *path, glif_arch *a, glif_err *err) {

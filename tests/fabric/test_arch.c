@@ -614,6 +614,9 @@ static void test_files(void **state) {
   assert_non_null(strstr(err.msg, "cannot open the architecture file: No such file"));
   assert_int_equal(arch_load(GLIF_SOURCE_DIR "/examples", &a, &err), GLIF_EIO);
   assert_non_null(strstr(err.msg, "Is a directory"));
+  /* an endless device or a huge file is refused, not read forever */
+  assert_int_equal(arch_load("/dev/zero", &a, &err), GLIF_ERANGE);
+  assert_non_null(strstr(err.msg, "the file is larger than 1048576 bytes"));
   /* a NUL byte inside the file */
   char path[] = "/tmp/glif_test_arch_XXXXXX";
   int fd = mkstemp(path);
