@@ -222,12 +222,17 @@ static const char *closest(const char *word, const char *const *cands) {
   return best;
 }
 
-/* "a, b, c" into buf. */
+/* "a, b, c" into buf (names that do not fit are left out). */
 static void join(char *buf, size_t size, const char *const *list) {
   size_t used = 0;
   buf[0] = '\0';
-  for (size_t i = 0; list[i] && used < size; i++)
-    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", list[i]);
+  for (size_t i = 0; list[i]; i++) {
+    size_t n = strlen(list[i]), sep = i ? 2 : 0;
+    if (used + sep + n + 1 > size) break;
+    memcpy(buf + used, ", ", sep);
+    memcpy(buf + used + sep, list[i], n + 1);
+    used += sep + n;
+  }
 }
 
 /* ---- error reporting: the first error fills err, later ones are appended ------- */
