@@ -87,6 +87,18 @@ has err "missing.yaml: error: cannot open the architecture file"
 run 1 arch lohi
 has err "did you mean 'loihi'?"
 
+# the YAML examples of docs/architecture.md load (the docs cannot drift from the code)
+awk '/^```yaml/{n++; f=1; next} /^```/{f=0} f{print > (dir "/doc" n ".yaml")}' \
+  dir="$TMP" "$SRC/docs/architecture.md"
+ls "$TMP"/doc*.yaml >/dev/null 2>&1 || fail "no yaml examples found in docs/architecture.md"
+for f in "$TMP"/doc*.yaml; do
+  run 0 arch "$f"
+done
+run 0 arch --json "$TMP/doc2.yaml"
+cp "$TMP/out" "$TMP/doc.json"
+run 0 arch --json glif-256
+cmp -s "$TMP/doc.json" "$TMP/out" || fail "the complete file in the docs is not glif-256"
+
 # bad usage: exit 2
 run 2 arch
 run 2 arch --bogus glif-256
