@@ -185,9 +185,14 @@ enum img_encoding { IMG_ENC_DIRECT = 0, IMG_ENC_SPIKES = 1 };
 /* n rounded up to a multiple of 8. */
 #define IMG_PAD8(n) (((uint64_t)(n) + 7u) & ~(uint64_t)7u)
 
-_Static_assert(IMG_HEADER_SIZE == 8 + 4 + 4 + 8 + 4 + 4 + 4 + 24 + 4, "header");
-_Static_assert(IMG_ARCH_SIZE == 64 + 23 * 4 + 4 + 10 * 8, "arch section");
-_Static_assert(IMG_LAYER_SIZE == IMG_LAYER_NAME_MAX + 3 * 4 + 12 + 8, "layer");
+#ifdef __cplusplus /* the C++ RTL harness includes this header */
+#define IMG_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define IMG_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+IMG_STATIC_ASSERT(IMG_HEADER_SIZE == 8 + 4 + 4 + 8 + 4 + 4 + 4 + 24 + 4, "header");
+IMG_STATIC_ASSERT(IMG_ARCH_SIZE == 64 + 23 * 4 + 4 + 10 * 8, "arch section");
+IMG_STATIC_ASSERT(IMG_LAYER_SIZE == IMG_LAYER_NAME_MAX + 3 * 4 + 12 + 8, "layer");
 
 /* ---- decoded, in-memory form -------------------------------------------------- */
 
