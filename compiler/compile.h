@@ -35,6 +35,9 @@ typedef struct cc_options {
   FILE *dump_out;             /* where dumps go (stdout when NULL) */
   int quiet;                  /* no terminal summary */
   int progress;               /* show progress on a terminal */
+  const char *partition;      /* partitioner: "greedy" (NULL) or "metis" */
+  const char *place;          /* placer: "hilbert" (NULL), "snake" or "rowmajor" */
+  int no_timing;              /* compile.json without wall times and memory */
 } cc_options;
 
 /* Calibration inputs, as float64 samples in the input population's layout. */
