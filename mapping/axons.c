@@ -1,0 +1,369 @@
+/*
+ * axons.c - the axons and crossbar of one tile, computed from the structured synapse
+ * generators of lower.h. Shared by partition (fan-out counts), route (fan-out tables)
+ * and emit (crossbars), so all three see the same axon numbering (map.h).
+ *
+ * Work per tile is proportional to its synapses; per conv term and channel block, the
+ * tap-wise largest copy count (and, for emit, the weights transposed so the output
+ * channels of a block are contiguous) is computed once and reused by every tile of
+ * the block, which are consecutive in every pass.
+ */
+#include "map.h"
+
+#include <string.h>
+
+#define CACHE_SLOTS 8
+
+/* Per-(term, channel block) tables. */
+typedef struct block_cache {
+  const lw_term *term;
+  int c0, c1;              /* target channel block */
+  int with_weights;
+  int64_t ci0, ci1;        /* source channels covered: [ci0, ci1) */
+  uint32_t *tapmax;        /* [(ci1-ci0) * taps]: largest copies over the block */
+  int32_t *wt;             /* non-depthwise: [(ci1-ci0) * taps * (c1-c0)] */
+  size_t cap_tap, cap_wt;
+} block_cache;
+
+/* Output positions reached from each source row (or column) of a tile's window. */
+typedef struct hits {
+  int s0, s1;              /* window [s0, s1) */
+  int32_t *start;          /* [s1 - s0 + 1] */
+  int32_t *k, *o;          /* tap and output coordinate of each hit */
+  int cap_start, cap_k, cap_o;
+} hits;
+
+struct map_scratch {
+  map_axon *ax;
+  int64_t n_ax, cap_ax;
+  hits hy, hx;
+  block_cache cache[CACHE_SLOTS];
+  int next_slot;
+  uint32_t *dmax;          /* dense: copies per source of the current tile */
+  int64_t cap_dmax;
+};
+
+map_scratch *map_scratch_create(void) { return glif_calloc(1, sizeof(map_scratch)); }
+
+void map_scratch_destroy(map_scratch *s) {
+  if (!s) return;
+  glif_free(s->ax);
+  glif_free(s->hy.start), glif_free(s->hy.k), glif_free(s->hy.o);
+  glif_free(s->hx.start), glif_free(s->hx.k), glif_free(s->hx.o);
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    glif_free(s->cache[i].tapmax), glif_free(s->cache[i].wt);
+  glif_free(s->dmax);
+  glif_free(s);
+}
+
+/* ---- tile geometry ---------------------------------------------------------------- */
+
+int64_t map_tile_neurons(const map_tile *t) {
+  return (int64_t)(t->c1 - t->c0) * (t->y1 - t->y0) * (t->x1 - t->x0);
+}
+
+int64_t map_tile_neuron_index(const lw_layer *L, const map_tile *t, int64_t i) {
+  const int64_t th = t->y1 - t->y0, tw = t->x1 - t->x0;
+  const int64_t cl = i / (th * tw), yl = (i / tw) % th, xl = i % tw;
+  const int64_t c = (int64_t)t->chunk * L->cb + t->c0 + cl;
+  return (c * L->h + t->y0 + yl) * L->w + t->x0 + xl;
+}
+
+/* Index of the target population's neuron a tile neuron stands for (relays: the
+ * neuron whose partial sum it computes). */
+static int64_t target_index(const lw_layer *L, const map_tile *t, int64_t i) {
+  const int64_t th = t->y1 - t->y0, tw = t->x1 - t->x0;
+  const int64_t cl = i / (th * tw), yl = (i / tw) % th, xl = i % tw;
+  return ((t->c0 + cl) * L->h + t->y0 + yl) * L->w + t->x0 + xl;
+}
+
+static int grow(void **p, int64_t *cap, int64_t need, size_t size) {
+  if (need <= *cap) return 0;
+  int64_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *q = glif_realloc(*p, (size_t)c * size);
+  if (!q) return GLIF_ENOMEM;
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+static int grow32(void **p, int *cap, int need, size_t size) {
+  int64_t c = *cap;
+  int rc = grow(p, &c, need, size);
+  *cap = (int)c;
+  return rc;
+}
+
+/* Hits of one dimension: output o in [o0, o1), tap k, source o*stride - pad + k. */
+static int build_hits(hits *h, int o0, int o1, int kn, int stride, int pad, int n_src) {
+  int lo = o0 * stride - pad, hi = (o1 - 1) * stride - pad + kn;
+  if (lo < 0) lo = 0;
+  if (hi > n_src) hi = n_src;
+  h->s0 = lo, h->s1 = hi > lo ? hi : lo;
+  const int n = h->s1 - h->s0, nh = (o1 - o0) * kn;
+  if (grow32((void **)&h->start, &h->cap_start, n + 1, sizeof *h->start) ||
+      grow32((void **)&h->k, &h->cap_k, nh + 1, sizeof *h->k) ||
+      grow32((void **)&h->o, &h->cap_o, nh + 1, sizeof *h->o))
+    return GLIF_ENOMEM;
+  memset(h->start, 0, (size_t)(n + 1) * sizeof *h->start);
+  for (int o = o0; o < o1; o++)
+    for (int k = 0; k < kn; k++) {
+      const int s = o * stride - pad + k;
+      if (s >= h->s0 && s < h->s1) h->start[s - h->s0 + 1]++;
+    }
+  for (int i = 0; i < n; i++) h->start[i + 1] += h->start[i];
+  for (int s = h->s0; s < h->s1; s++) { /* hits of s in output order */
+    int at = h->start[s - h->s0];
+    for (int o = o0; o < o1; o++) {
+      const int k = s + pad - o * stride;
+      if (k >= 0 && k < kn) h->k[at] = k, h->o[at] = o, at++;
+    }
+  }
+  return 0;
+}
+
+/* ---- per-block tables ------------------------------------------------------------ */
+
+static int block_fill(block_cache *b, const lw_term *t, int64_t wmax) {
+  const ir_proj *p = t->proj;
+  const int taps = p->kh * p->kw, nc = b->c1 - b->c0;
+  const int64_t nci = b->ci1 - b->ci0;
+  for (int64_t i = 0; i < nci; i++) {
+    const int ci = (int)(b->ci0 + i);
+    for (int tap = 0; tap < taps; tap++) {
+      uint32_t most = 0;
+      const int co0 = p->depthwise ? ci : b->c0, co1 = p->depthwise ? ci + 1 : b->c1;
+      for (int co = co0; co < co1; co++) {
+        const int32_t w = lw_conv_w(p, co, ci, tap / p->kw, tap % p->kw);
+        const uint32_t cp = (uint32_t)lw_copies(w, wmax);
+        if (cp > most) most = cp;
+        if (b->with_weights && !p->depthwise)
+          b->wt[(i * taps + tap) * nc + (co - b->c0)] = w;
+      }
+      b->tapmax[i * taps + tap] = most;
+    }
+  }
+  return 0;
+}
+
+/* The cache slot of (term, channel block), filled if it was not. */
+static int block_get(map_scratch *s, const lw_term *t, const map_tile *tile, int wts,
+                     int64_t wmax, block_cache **out) {
+  for (int i = 0; i < CACHE_SLOTS; i++) {
+    block_cache *b = &s->cache[i];
+    if (b->term == t && b->c0 == tile->c0 && b->c1 == tile->c1 && b->with_weights >= wts) {
+      *out = b;
+      return 0;
+    }
+  }
+  block_cache *b = &s->cache[s->next_slot];
+  s->next_slot = (s->next_slot + 1) % CACHE_SLOTS;
+  const ir_proj *p = t->proj;
+  const int taps = p->kh * p->kw;
+  b->term = NULL;
+  b->c0 = tile->c0, b->c1 = tile->c1, b->with_weights = wts;
+  b->ci0 = p->depthwise ? (t->lo > tile->c0 ? t->lo : tile->c0) : t->lo;
+  b->ci1 = p->depthwise ? (t->hi < tile->c1 ? t->hi : tile->c1) : t->hi;
+  if (b->ci1 < b->ci0) b->ci1 = b->ci0;
+  const int64_t nci = b->ci1 - b->ci0, nc = tile->c1 - tile->c0;
+  int64_t cap_tap = (int64_t)b->cap_tap, cap_wt = (int64_t)b->cap_wt;
+  if (grow((void **)&b->tapmax, &cap_tap, nci * taps + 1, sizeof *b->tapmax) ||
+      (wts && !p->depthwise &&
+       grow((void **)&b->wt, &cap_wt, nci * taps * nc + 1, sizeof *b->wt)))
+    return GLIF_ENOMEM;
+  b->cap_tap = (size_t)cap_tap, b->cap_wt = (size_t)cap_wt;
+  block_fill(b, t, wmax);
+  b->term = t;
+  *out = b;
+  return 0;
+}
+
+/* ---- enumeration ------------------------------------------------------------------ */
+
+static int push(map_scratch *s, int32_t term, uint32_t copy, int64_t src) {
+  if (s->n_ax == s->cap_ax && grow((void **)&s->ax, &s->cap_ax, s->n_ax + 1, sizeof *s->ax))
+    return GLIF_ENOMEM;
+  s->ax[s->n_ax++] = (map_axon){term, copy, src};
+  return 0;
+}
+
+static int conv_setup(const lw_net *n, const lw_term *t, const map_tile *tile,
+                      map_scratch *s, int wts, block_cache **b) {
+  const ir_proj *p = t->proj;
+  const lw_layer *src = lw_src(n, t);
+  if (build_hits(&s->hy, tile->y0, tile->y1, p->kh, p->sh, p->ph, src->h) ||
+      build_hits(&s->hx, tile->x0, tile->x1, p->kw, p->sw, p->pw, src->w))
+    return GLIF_ENOMEM;
+  return block_get(s, t, tile, wts, n->wmax, b);
+}
+
+/* Largest copies of source (ci, sy, sx) over the tile's taps that reach it. */
+static uint32_t conv_copies(const map_scratch *s, const block_cache *b, int kw, int64_t i,
+                            int sy, int sx) {
+  const hits *hy = &s->hy, *hx = &s->hx;
+  const uint32_t *tm = b->tapmax;
+  uint32_t most = 0;
+  for (int a = hy->start[sy - hy->s0]; a < hy->start[sy - hy->s0 + 1]; a++)
+    for (int c = hx->start[sx - hx->s0]; c < hx->start[sx - hx->s0 + 1]; c++) {
+      const uint32_t v = tm[i + hy->k[a] * kw + hx->k[c]];
+      if (v > most) most = v;
+    }
+  return most;
+}
+
+static int conv_axons(const lw_net *n, const lw_term *t, int32_t ti, const map_tile *tile,
+                      map_scratch *s, int wts) {
+  block_cache *b;
+  int rc = conv_setup(n, t, tile, s, wts, &b);
+  if (rc) return rc;
+  const ir_proj *p = t->proj;
+  const lw_layer *src = lw_src(n, t);
+  const int taps = p->kh * p->kw;
+  for (int64_t ci = b->ci0; ci < b->ci1; ci++)
+    for (int sy = s->hy.s0; sy < s->hy.s1; sy++)
+      for (int sx = s->hx.s0; sx < s->hx.s1; sx++) {
+        const uint32_t cp = conv_copies(s, b, p->kw, (ci - b->ci0) * taps, sy, sx);
+        const int64_t si = (ci * src->h + sy) * src->w + sx;
+        for (uint32_t k = 0; k < cp; k++)
+          if ((rc = push(s, ti, k, si))) return rc;
+      }
+  return 0;
+}
+
+static int dense_axons(const lw_net *n, const lw_layer *L, const lw_term *t, int32_t ti,
+                       const map_tile *tile, map_scratch *s) {
+  const ir_proj *p = t->proj;
+  const int64_t ns = t->hi - t->lo, nt = map_tile_neurons(tile);
+  if (grow((void **)&s->dmax, &s->cap_dmax, ns + 1, sizeof *s->dmax)) return GLIF_ENOMEM;
+  memset(s->dmax, 0, (size_t)ns * sizeof *s->dmax);
+  for (int64_t j = 0; j < nt; j++) {
+    const int32_t *row = p->wq + target_index(L, tile, j) * p->cin + t->lo;
+    for (int64_t i = 0; i < ns; i++) {
+      const uint32_t cp = (uint32_t)lw_copies(row[i], n->wmax);
+      if (cp > s->dmax[i]) s->dmax[i] = cp;
+    }
+  }
+  for (int64_t i = 0; i < ns; i++)
+    for (uint32_t k = 0; k < s->dmax[i]; k++) {
+      int rc = push(s, ti, k, t->lo + i);
+      if (rc) return rc;
+    }
+  return 0;
+}
+
+int map_tile_axons(const lw_net *n, const map_tile *t, map_scratch *s, int with_weights,
+                   const map_axon **out, int64_t *n_out, glif_err *err) {
+  const lw_layer *L = &n->layers[t->layer];
+  int rc = 0;
+  s->n_ax = 0;
+  for (int ti = L->term_start[t->chunk]; !rc && ti < L->term_start[t->chunk + 1]; ti++) {
+    const lw_term *term = &L->terms[ti];
+    if (term->kind == LW_CONV) rc = conv_axons(n, term, ti, t, s, with_weights);
+    else if (term->kind == LW_DENSE) rc = dense_axons(n, L, term, ti, t, s);
+    else
+      for (int64_t j = 0; !rc && j < map_tile_neurons(t); j++) rc = push(s, ti, 0, j);
+  }
+  if (rc) return glif_errf(err, rc, NULL, 0, 0, "out of memory enumerating axons");
+  *out = s->ax;
+  *n_out = s->n_ax;
+  return 0;
+}
+
+/* ---- packet sources ----------------------------------------------------------------- */
+
+int map_tile_sources(const lw_net *n, const map_tile *t, map_scratch *s, void *user,
+                     map_source_fn fn, glif_err *err) {
+  const map_axon *ax;
+  int64_t na;
+  int rc = map_tile_axons(n, t, s, 0, &ax, &na, err);
+  const lw_layer *L = &n->layers[t->layer];
+  for (int64_t a = 0; !rc && a < na; a++) {
+    const lw_term *term = &L->terms[ax[a].term];
+    if (term->kind != LW_PSUM) {
+      rc = fn(user, term->src, ax[a].src, (uint32_t)a, term);
+      continue;
+    }
+    const lw_layer *R = &n->layers[term->src];
+    const int64_t tgt = target_index(L, t, ax[a].src), plane = (int64_t)R->cb * R->h * R->w;
+    for (int k = 0; !rc && k < R->n_chunks; k++)
+      rc = fn(user, term->src, k * plane + tgt, (uint32_t)a, term);
+  }
+  return rc;
+}
+
+/* ---- crossbar ---------------------------------------------------------------------- */
+
+static int fill_conv(const lw_net *n, const lw_term *t, const map_tile *tile,
+                     map_scratch *s, const map_axon *ax, int64_t na, int64_t row0,
+                     int8_t *xbar, uint64_t *nnz_out) {
+  block_cache *b;
+  int rc = conv_setup(n, t, tile, s, 1, &b);
+  if (rc) return rc;
+  const ir_proj *p = t->proj;
+  const lw_layer *src = lw_src(n, t);
+  const int taps = p->kh * p->kw, nc = tile->c1 - tile->c0;
+  const int64_t th = tile->y1 - tile->y0, tw = tile->x1 - tile->x0, cols = nc * th * tw;
+  uint64_t nnz = 0;
+  for (int64_t a = 0; a < na; a++) {
+    const int64_t si = ax[a].src, sx = si % src->w, sy = (si / src->w) % src->h;
+    const int64_t ci = si / ((int64_t)src->w * src->h);
+    const hits *hy = &s->hy, *hx = &s->hx;
+    int8_t *row = xbar + (row0 + a) * cols;
+    for (int i = hy->start[sy - hy->s0]; i < hy->start[sy - hy->s0 + 1]; i++)
+      for (int j = hx->start[sx - hx->s0]; j < hx->start[sx - hx->s0 + 1]; j++) {
+        const int tap = hy->k[i] * p->kw + hx->k[j];
+        const int64_t pos = (hy->o[i] - tile->y0) * tw + (hx->o[j] - tile->x0);
+        if (p->depthwise) {
+          const int32_t v = lw_copy_part(lw_conv_w(p, (int)ci, (int)ci, hy->k[i], hx->k[j]),
+                                         ax[a].copy, n->wmax);
+          if (v) row[(ci - tile->c0) * th * tw + pos] = (int8_t)v, nnz++;
+          continue;
+        }
+        const int32_t *w = b->wt + ((ci - b->ci0) * taps + tap) * nc;
+        for (int co = 0; co < nc; co++) {
+          const int32_t v = lw_copy_part(w[co], ax[a].copy, n->wmax);
+          if (v) row[co * th * tw + pos] = (int8_t)v, nnz++;
+        }
+      }
+  }
+  *nnz_out += nnz;
+  return 0;
+}
+
+static uint64_t fill_dense(const lw_net *n, const lw_layer *L, const lw_term *t,
+                           const map_tile *tile, const map_axon *ax, int64_t na,
+                           int64_t row0, int8_t *xbar) {
+  const int64_t nt = map_tile_neurons(tile);
+  uint64_t nnz = 0;
+  for (int64_t j = 0; j < nt; j++) {
+    const int32_t *w = t->proj->wq + target_index(L, tile, j) * t->proj->cin;
+    for (int64_t a = 0; a < na; a++) {
+      const int32_t v = lw_copy_part(w[ax[a].src], ax[a].copy, n->wmax);
+      if (v) xbar[(row0 + a) * nt + j] = (int8_t)v, nnz++;
+    }
+  }
+  return nnz;
+}
+
+int map_fill_crossbar(const lw_net *n, const map_tile *t, map_scratch *s, int8_t *xbar,
+                      uint64_t *nnz, glif_err *err) {
+  const lw_layer *L = &n->layers[t->layer];
+  const int64_t cols = map_tile_neurons(t);
+  *nnz = 0;
+  for (int64_t a = 0; a < s->n_ax;) { /* one run of axons per term */
+    int64_t b = a;
+    while (b < s->n_ax && s->ax[b].term == s->ax[a].term) b++;
+    const lw_term *term = &L->terms[s->ax[a].term];
+    if (term->kind == LW_CONV) {
+      if (fill_conv(n, term, t, s, s->ax + a, b - a, a, xbar, nnz))
+        return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory filling a crossbar");
+    } else if (term->kind == LW_DENSE) {
+      *nnz += fill_dense(n, L, term, t, s->ax + a, b - a, a, xbar);
+    } else {
+      for (int64_t i = a; i < b; i++) xbar[i * cols + s->ax[i].src] = 1, (*nnz)++;
+    }
+    a = b;
+  }
+  return 0;
+}
