@@ -317,16 +317,21 @@ static int level_of(uint64_t neurons, uint64_t capacity, uint32_t present) {
   return (int)((4 * neurons + capacity - 1) / capacity);
 }
 
+/* Column labels: a digit per column for narrow maps, else the core x of every tenth
+ * character. */
 static void map_axis(const glif_arch *a, uint32_t b) {
-  uint32_t cols = (a->mesh_x + b - 1) / b;
-  if (cols > 10) {
-    printf("       ");
-    for (uint32_t i = 0; i < cols; i++) putchar(i * b >= 10 ? '0' + (char)(i * b / 10 % 10) : ' ');
-    printf("\n");
+  const uint32_t cols = (a->mesh_x + b - 1) / b; /* at most MAP_MAX */
+  char line[MAP_MAX + 16];
+  uint32_t end = 0;
+  memset(line, ' ', sizeof line);
+  for (uint32_t i = 0; i < cols; i += cols <= 10 ? 1 : 10) {
+    char num[12];
+    int n = snprintf(num, sizeof num, "%u", cols <= 10 ? i : i * b);
+    memcpy(line + i, num, (size_t)n);
+    end = i + (uint32_t)n;
   }
-  printf("       ");
-  for (uint32_t i = 0; i < cols; i++) putchar('0' + (char)(i * b % 10));
-  printf("\n");
+  line[end] = '\0';
+  printf("       %s\n", line);
 }
 
 static void print_util_map(const img_image *img, int ascii) {
