@@ -261,6 +261,12 @@ static void count_dense(lw_term *t, int32_t wmax, lw_layer *L) {
     rows += most;
   }
   t->rows_unit = rows;
+  t->fanin_max = 0;
+  for (int64_t j = 0; j < p->cout; j++) {
+    int64_t sum = 0;
+    for (int64_t s = t->lo; s < t->hi; s++) sum += lw_copies(p->wq[j * p->cin + s], wmax);
+    if (sum > t->fanin_max) t->fanin_max = sum;
+  }
 }
 
 static int count_term(cc_ctx *ctx, lw_term *t, lw_layer *L) {
@@ -648,7 +654,7 @@ static int lower_pop(cc_ctx *ctx, int d, int *pop2layer, int *li, glif_err *err)
 
 /* Fan-in of plain layers: the chunker's count with an unlimited budget. */
 static int plain_fanin(cc_ctx *ctx, lw_layer *L) {
-  if (L->relay_layer >= 0 || !L->n_terms) return 0;
+  if (L->relay_layer >= 0 || L->kind == NRN_RELAY || !L->n_terms) return 0;
   int rc = chunk_fanin(ctx, L->terms[0].proj_index, L->n_terms, &L->fanin);
   L->fanin_total = L->fanin;
   return rc;

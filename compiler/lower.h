@@ -57,6 +57,7 @@ typedef struct lw_term {
   int64_t rows_unit;     /* CONV (not depthwise), DENSE: sum over source channels
                             (neurons) of the most parallel copies any target needs */
   int64_t *dw_prefix;    /* CONV depthwise: [cout + 1] prefix sums of per-channel copies */
+  int64_t fanin_max;     /* DENSE: most axons one target neuron needs from this term */
 } lw_term;
 
 /* One parameter set: the contents of a group record. */

@@ -58,6 +58,7 @@ typedef struct cand {
   int tc, ty, tx;
   int64_t cores, cells, rows;
   int groups;
+  int bound_ok;        /* rows (an upper bound) fit the axons */
 } cand;
 
 /* The distinct values of ceil(n / k), k = 1 .. n: the sizes that cut n evenly. */
@@ -76,9 +77,37 @@ static int64_t window(int t, int k, int stride, int n_src) {
   return w < n_src ? w : n_src;
 }
 
-static int64_t term_rows(const lw_net *n, const lw_term *t, int c0, int c1, int ty, int tx) {
+/* Sources of a dense term feeding target neurons [c0, c1) of a vector layer, with
+ * their copies: the exact axon count of such a tile. */
+static int64_t dense_union(const lw_net *n, const lw_term *t, int c0, int c1) {
+  int64_t rows = 0;
+  const ir_proj *p = t->proj;
+  for (int64_t s = t->lo; s < t->hi; s++) {
+    int64_t most = 0;
+    for (int64_t j = c0; j < c1; j++) {
+      const int64_t cp = lw_copies(p->wq[j * p->cin + s], n->wmax);
+      if (cp > most) most = cp;
+    }
+    rows += most;
+  }
+  return rows;
+}
+
+/* A dense term's bound: all its sources, or each neuron's own fan-in summed; exact for
+ * vector layers when those bounds are too coarse to decide. */
+static int64_t dense_rows(const lw_net *n, const lw_layer *L, const lw_term *t, int c0,
+                          int c1, int64_t neurons, int64_t axons) {
+  int64_t b = t->rows_unit;
+  if (b > neurons * t->fanin_max) b = neurons * t->fanin_max;
+  if (b > axons && L->h * L->w == 1) b = dense_union(n, t, c0, c1);
+  return b;
+}
+
+static int64_t term_rows(const lw_net *n, const lw_layer *L, const lw_term *t, int c0,
+                         int c1, int ty, int tx, int64_t axons) {
   if (t->kind == LW_PSUM) return (int64_t)(c1 - c0) * ty * tx;
-  if (t->kind == LW_DENSE) return t->rows_unit;
+  if (t->kind == LW_DENSE)
+    return dense_rows(n, L, t, c0, c1, (int64_t)(c1 - c0) * ty * tx, axons);
   const ir_proj *p = t->proj;
   const lw_layer *src = lw_src(n, t);
   const int64_t win = window(ty, p->kh, p->sh, src->h) * window(tx, p->kw, p->sw, src->w);
@@ -87,7 +116,7 @@ static int64_t term_rows(const lw_net *n, const lw_term *t, int c0, int c1, int 
 
 /* Largest axon bound over the tiles of a shape, and the crossbar cells it implies. */
 static int64_t shape_rows(const lw_net *n, const lw_layer *L, int tc, int ty, int tx,
-                          int64_t *cells) {
+                          int64_t axons, int64_t *cells) {
   int64_t most = 0;
   *cells = 0;
   for (int k = 0; k < L->n_chunks; k++)
@@ -95,7 +124,7 @@ static int64_t shape_rows(const lw_net *n, const lw_layer *L, int tc, int ty, in
       const int c1 = c0 + tc < L->cb ? c0 + tc : L->cb;
       int64_t rows = 0;
       for (int t = L->term_start[k]; t < L->term_start[k + 1]; t++)
-        rows += term_rows(n, &L->terms[t], c0, c1, ty, tx);
+        rows += term_rows(n, L, &L->terms[t], c0, c1, ty, tx, axons);
       if (rows > most) most = rows;
       *cells += rows * (c1 - c0) * ty * tx * cdiv(L->h, ty) * cdiv(L->w, tx);
     }
@@ -117,6 +146,7 @@ static int shape_groups(const lw_layer *L, int tc, int *stamp) {
 
 static int cmp_cand(const void *a, const void *b) {
   const cand *x = a, *y = b;
+  if (x->bound_ok != y->bound_ok) return x->bound_ok ? -1 : 1;
   if (x->cores != y->cores) return x->cores < y->cores ? -1 : 1;
   if (x->cells != y->cells) return x->cells < y->cells ? -1 : 1;
   if (x->tc != y->tc) return x->tc > y->tc ? -1 : 1; /* whole channel blocks first */
@@ -127,10 +157,10 @@ static int cmp_cand(const void *a, const void *b) {
 typedef struct cand_list {
   cand *c;
   int n;
-  int any_shape;       /* some shape fits neurons and groups (so rows failed) */
 } cand_list;
 
-/* Every shape that fits neurons, groups and axons, sorted best first. */
+/* Every shape that fits neurons and groups, sorted: those whose axon bound fits
+ * first, then by cores and crossbar cells. */
 static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) {
   const glif_arch *a = &ctx->arch;
   int *sc = glif_malloc(((size_t)L->cb + L->h + L->w + 3) * sizeof *sc);
@@ -140,7 +170,7 @@ static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) 
   const int nc = cut_sizes(L->cb, sc), ny = cut_sizes(L->h, sy), nx = cut_sizes(L->w, sx);
   int cap = 256;
   out->c = glif_malloc((size_t)cap * sizeof *out->c);
-  out->n = out->any_shape = 0;
+  out->n = 0;
   if (!out->c) goto oom;
   for (int i = 0; i < nc; i++) {
     const int g = shape_groups(L, sc[i], stamp);
@@ -149,10 +179,9 @@ static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) 
       for (int k = 0; k < nx; k++) {
         const int64_t neurons = (int64_t)sc[i] * sy[j] * sx[k];
         if (neurons > a->neurons) continue;
-        out->any_shape = 1;
-        cand c = {sc[i], sy[j], sx[k], 0, 0, 0, g};
-        c.rows = shape_rows(ctx->lowered, L, c.tc, c.ty, c.tx, &c.cells);
-        if (c.rows > a->axons) continue;
+        cand c = {sc[i], sy[j], sx[k], 0, 0, 0, g, 0};
+        c.rows = shape_rows(ctx->lowered, L, c.tc, c.ty, c.tx, a->axons, &c.cells);
+        c.bound_ok = c.rows <= a->axons;
         c.cores = (int64_t)L->n_chunks * cdiv(L->cb, c.tc) * cdiv(L->h, c.ty) * cdiv(L->w, c.tx);
         if (out->n == cap) {
           cand *g2 = glif_realloc(out->c, (size_t)(cap *= 2) * sizeof *g2);
@@ -221,8 +250,50 @@ static void set_shape(const lw_layer *L, map_plan *p, int tc, int ty, int tx) {
   p->n_tiles = (int64_t)L->n_chunks * p->nbc * p->nby * p->nbx;
 }
 
-/* Chooses layer L's shape: the best candidate whose busiest tile fits E entries. */
-static int plan_layer(cc_ctx *ctx, int li, glif_err *err) {
+/* Exact largest axon count over the tiles of plan p (the bound may be loose when
+ * weights are zero: a relay chunk filled to the last axon, for instance). */
+static int exact_rows(cc_ctx *ctx, int li, const map_plan *p, map_scratch *s,
+                      int64_t *rows, glif_err *err) {
+  const lw_layer *L = &ctx->lowered->layers[li];
+  *rows = 0;
+  for (int64_t t = 0; t < p->n_tiles; t++) {
+    map_tile g = map_tile_geom(L, p, t);
+    const map_axon *ax;
+    int64_t na;
+    g.layer = li;
+    int rc = map_tile_axons(ctx->lowered, &g, s, 0, &ax, &na, err);
+    if (rc) return rc;
+    if (na > *rows) *rows = na;
+    if (na > ctx->arch.axons) break;
+  }
+  return 0;
+}
+
+#define EXACT_TRIES 24
+
+/* Tries candidate c: 1 when it fits (rows and fan-out), 0 when not. */
+static int try_cand(cc_ctx *ctx, int li, const cand *c, const boxsum *b, map_scratch *s,
+                    int *exact_left, int *fits, glif_err *err) {
+  const lw_layer *L = &ctx->lowered->layers[li];
+  map_plan *p = &ctx->map->plan[li];
+  set_shape(L, p, c->tc, c->ty, c->tx);
+  p->rows_bound = c->rows;
+  p->groups_max = c->groups;
+  *fits = 0;
+  if (!c->bound_ok) {
+    if (*exact_left <= 0 && (c->tc * c->ty * c->tx) != 1) return 0;
+    --*exact_left;
+    int rc = exact_rows(ctx, li, p, s, &p->rows_bound, err);
+    if (rc || p->rows_bound > ctx->arch.axons) return rc;
+  }
+  p->fanout_max = shape_fanout(L, p, b);
+  *fits = p->fanout_max <= ctx->arch.fanout_entries;
+  return 0;
+}
+
+/* Chooses layer L's shape: the best candidate whose tiles fit the axons and whose
+ * busiest tile fits E fan-out entries. */
+static int plan_layer(cc_ctx *ctx, int li, map_scratch *s, glif_err *err) {
   const lw_layer *L = &ctx->lowered->layers[li];
   map_plan *p = &ctx->map->plan[li];
   cand_list cl;
@@ -231,25 +302,21 @@ static int plan_layer(cc_ctx *ctx, int li, glif_err *err) {
     glif_free(cl.c);
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory planning '%s'", L->name);
   }
-  int i = 0;
-  for (; i < cl.n; i++) {
-    set_shape(L, p, cl.c[i].tc, cl.c[i].ty, cl.c[i].tx);
-    p->fanout_max = shape_fanout(L, p, &b);
-    if (p->fanout_max <= ctx->arch.fanout_entries) break;
+  int fits = 0, rc = 0, exact_left = EXACT_TRIES, rows_ok = 0;
+  for (int i = 0; !rc && !fits && i < cl.n; i++) {
+    rc = try_cand(ctx, li, &cl.c[i], &b, s, &exact_left, &fits, err);
+    rows_ok |= p->rows_bound <= ctx->arch.axons;
   }
-  if (i < cl.n) {
-    p->rows_bound = cl.c[i].rows;
-    p->groups_max = cl.c[i].groups;
-  } else { /* nothing fits: one neuron per core, marked failed, so planning goes on */
-    p->fail = cl.n ? MAP_FAIL_FANOUT : MAP_FAIL_ROWS;
+  if (!rc && !fits) { /* nothing fits: one neuron per core, marked failed */
+    p->fail = rows_ok ? MAP_FAIL_FANOUT : MAP_FAIL_ROWS;
     set_shape(L, p, 1, 1, 1);
     int64_t cells;
-    p->rows_bound = shape_rows(ctx->lowered, L, 1, 1, 1, &cells);
+    p->rows_bound = shape_rows(ctx->lowered, L, 1, 1, 1, ctx->arch.axons, &cells);
     p->fanout_max = shape_fanout(L, p, &b);
     p->groups_max = 1;
   }
   glif_free(cl.c), glif_free(b.p);
-  return 0;
+  return rc;
 }
 
 /* ---- fan-out counting ---------------------------------------------------------------- */
@@ -300,7 +367,7 @@ int map_plan_all(cc_ctx *ctx, glif_err *err) {
   if (!rc && !s) rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in partition");
   for (int li = ctx->lowered->n_layers - 1; !rc && li >= 0; li--) {
     if (ctx->lowered->layers[li].n == 0) continue;
-    if (!(rc = plan_layer(ctx, li, err))) rc = count_layer(ctx, li, s, err);
+    if (!(rc = plan_layer(ctx, li, s, err))) rc = count_layer(ctx, li, s, err);
   }
   map_scratch_destroy(s);
   if (rc) return rc;
