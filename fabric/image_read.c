@@ -55,6 +55,7 @@ typedef struct reader {
   glif_err *err;
   uint32_t n_sections, arch_hash;
   uint32_t mesh_x;       /* from the ARCH section once its CRC passed, to name cores */
+  int mapped;            /* p is our private read-only mapping of the file */
   imgv v;
   glif_arena *arena;
   img_image *img;
@@ -81,6 +82,16 @@ static uint32_t crc_of(const uint8_t *p, uint64_t n) {
     n -= k;
   }
   return crc;
+}
+
+/* Drops the pages of bytes [off, off + n) from a mapped file once they are read, so
+ * the process holds the decoded image rather than the decoded image plus the file
+ * (they come back from the page cache if touched again). A no-op for caller buffers. */
+static void release(const reader *r, uint64_t off, uint64_t n) {
+  const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t from = (off + page - 1) / page * page, to = (off + n) / page * page;
+  if (r->mapped && to > from)
+    madvise((void *)(uintptr_t)(r->p + from), (size_t)(to - from), MADV_DONTNEED);
 }
 
 static int all_zero(const uint8_t *p, uint64_t n) {
@@ -217,6 +228,7 @@ static int check_placement(const reader *r, const dirent_rec *d, uint64_t *next)
                "file", name, (unsigned long long)d->size, (unsigned long long)d->off,
                (unsigned long long)r->size);
   uint32_t computed = crc_of(r->p + d->off, d->size);
+  release(r, d->off, d->size);
   if (computed != d->crc)
     return bad(r, "%s: CRC mismatch (stored 0x%08x, computed 0x%08x)", name, d->crc,
                computed);
@@ -532,6 +544,7 @@ static int decode_core(reader *r, uint32_t i) {
   if (exact_size(r, where, d.size, l.size)) return r->v.code;
   int rc = decode_core_arrays(r, b, c, &l, where);
   if (rc) return rc;
+  release(r, d.off, d.size);
   return imgv_core(&r->v, c);
 }
 
@@ -588,10 +601,11 @@ static int decode_all(reader *r) {
   return check_references(r);
 }
 
-int img_read_buffer(const void *data, size_t size, const char *name, img_image **out,
-                    glif_err *err) {
+static int read_image(const void *data, size_t size, int mapped, const char *name,
+                      img_image **out, glif_err *err) {
   reader r;
   memset(&r, 0, sizeof r);
+  r.mapped = mapped;
   r.p = data;
   r.size = size;
   r.name = name ? name : "<memory>";
@@ -611,6 +625,11 @@ int img_read_buffer(const void *data, size_t size, const char *name, img_image *
   }
   *out = r.img;
   return 0;
+}
+
+int img_read_buffer(const void *data, size_t size, const char *name, img_image **out,
+                    glif_err *err) {
+  return read_image(data, size, 0, name, out, err);
 }
 
 /* ---- files ----------------------------------------------------------------------------- */
@@ -658,14 +677,14 @@ int img_read(const char *path, img_image **out, glif_err *err) {
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
     map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map != MAP_FAILED) {
-    rc = img_read_buffer(map, (size_t)st.st_size, path, out, err);
+    rc = read_image(map, (size_t)st.st_size, 1, path, out, err);
     munmap(map, (size_t)st.st_size);
   } else {
     uint8_t *data = NULL;
     size_t size = 0;
     rc = slurp(fd, path, &data, &size, err);
     if (!rc) {
-      rc = img_read_buffer(data, size, path, out, err);
+      rc = read_image(data, size, 0, path, out, err);
       glif_free(data);
     }
   }
