@@ -112,6 +112,14 @@ const glif_arch *sim_model_arch(const sim_model *m);
 /* Values one input sample holds: c*h*w (direct encoding) or T*c*h*w (spikes). */
 int64_t sim_model_sample_size(const sim_model *m);
 
+/* Checks an input array against the chip's input: [C,H,W] or [N,C,H,W] (direct
+ * encoding), [T,C,H,W] or [N,T,C,H,W] (spikes); vector inputs (H = W = 1) may leave out
+ * H and W - the shapes `glif reference` accepts. *n_samples receives N (1 without the
+ * batch axis). GLIF_ESHAPE names the expected and the given shape. */
+struct npy_array;
+int sim_input_samples(const sim_model *m, const struct npy_array *a, const char *path,
+                      int64_t *n_samples, glif_err *err);
+
 /* ---- engine --------------------------------------------------------------------- */
 
 typedef struct sim_engine sim_engine;

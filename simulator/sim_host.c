@@ -4,14 +4,15 @@
  *
  * Direct encoding: element i is quantised once, payload = clamp(round_half_away(x /
  * scale), +-(2^(P-1) - 1)), and the same packets are sent for every logical step.
- * Spikes encoding: the sample holds T frames; element i of frame t sends a binary
- * packet when it is non-zero. Elements that quantise to 0 send nothing. Both engines
+ * Spikes encoding: the sample holds T frames of 0/1 values (anything else is refused,
+ * as by the reference model); element i of frame t sends a binary packet when it is 1. Elements that quantise to 0 send nothing. Both engines
  * read the same list; when they inject it is their own business.
  */
 #include <math.h>
 #include <string.h>
 
 #include "../fabric/mem.h"
+#include "../fabric/npy.h"
 #include "sim_int.h"
 
 int sim_host_create(sim_host *h, const sim_model *m, glif_err *err) {
@@ -85,8 +86,11 @@ static int fill_spikes(sim_host *h, const img_input *in, uint32_t T, const doubl
   for (uint32_t t = 0; t < T; t++) {
     const double *frame = x + (size_t)t * in->n_inputs;
     for (uint32_t i = 0; i < in->n_inputs; i++) {
-      if (!isfinite(frame[i])) return bad_value(x, (int64_t)t * in->n_inputs + i, err);
-      if (frame[i] != 0.0) k = put_element(h, in, i, 1, k);
+      if (frame[i] != 0.0 && frame[i] != 1.0)
+        return glif_errf(err, GLIF_ERANGE, NULL, 0, 0,
+                         "input element %u of step %u is %.9g - spike-encoded inputs are "
+                         "0 or 1", i, t + 1, frame[i]);
+      if (frame[i] == 1.0) k = put_element(h, in, i, 1, k);
     }
     h->off[t + 1] = k;
   }
@@ -97,4 +101,33 @@ int sim_host_fill(sim_host *h, const sim_model *m, const double *sample, glif_er
   const img_input *in = &m->img->input;
   if (in->encoding == IMG_ENC_SPIKES) return fill_spikes(h, in, m->img->T, sample, err);
   return fill_direct(h, in, m->img->T, sample, err);
+}
+
+/* ---- input arrays ------------------------------------------------------------------------ */
+
+int sim_input_samples(const sim_model *m, const npy_array *a, const char *path,
+                      int64_t *n_samples, glif_err *err) {
+  const img_input *in = &m->img->input;
+  const int spikes = in->encoding == IMG_ENC_SPIKES;
+  int64_t want[4];
+  int nd = 0;
+  if (spikes) want[nd++] = m->img->T;
+  want[nd++] = in->c;
+  if (in->h != 1 || in->w != 1 || a->ndim == nd + 2 || a->ndim == nd + 3) {
+    want[nd++] = in->h;
+    want[nd++] = in->w;
+  }
+  const int batch = a->ndim == nd + 1;
+  int ok = a->ndim == nd || batch;
+  for (int i = 0; ok && i < nd; i++) ok = a->shape[i + batch] == want[i];
+  if (ok && (!batch || a->shape[0] >= 1)) {
+    *n_samples = batch ? a->shape[0] : 1;
+    return 0;
+  }
+  char got[128], one[128];
+  return glif_errf(err, GLIF_ESHAPE, path, 0, 0,
+                   "array shape %s does not fit the chip's input (%s encoding): give one "
+                   "sample %s or a batch [N, ...] of them",
+                   npy_shape_str(a->ndim, a->shape, got, sizeof got),
+                   spikes ? "spikes" : "direct", npy_shape_str(nd, want, one, sizeof one));
 }
