@@ -225,6 +225,13 @@ static double total_seconds(const cc_ctx *ctx) {
   return s;
 }
 
+static double peak_mib(const cc_ctx *ctx) {
+  size_t kb = 0;
+  for (int i = 0; cc_passes[i].name && i < 16; i++)
+    if (ctx->stats[i].peak_rss_kb > kb) kb = ctx->stats[i].peak_rss_kb;
+  return (double)kb / 1024.0;
+}
+
 void map_print_summary(const cc_ctx *ctx, FILE *out) {
   const lw_net *n = ctx->lowered;
   const map_result *m = ctx->map;
@@ -248,10 +255,11 @@ void map_print_summary(const cc_ctx *ctx, FILE *out) {
   if (m->image_bytes)
     fprintf(out, ", image %s bytes", lw_group_digits((int64_t)m->image_bytes, b4, 32));
   fprintf(out, "\n  %.2f s", total_seconds(ctx));
+  int shown = 0;
   for (int i = 0; cc_passes[i].name && i < 16; i++)
     if (ctx->stats[i].seconds >= 0.005)
-      fprintf(out, "%s %s %.2f", i ? "," : " (", cc_passes[i].name, ctx->stats[i].seconds);
-  fprintf(out, ")\n");
+      fprintf(out, "%s%s %.2f", shown++ ? ", " : " (", cc_passes[i].name, ctx->stats[i].seconds);
+  fprintf(out, "%s, peak memory %.0f MiB\n", shown ? ")" : "", peak_mib(ctx));
   if (ctx->notes.msg[0]) {
     const char *p = ctx->notes.msg;
     while (*p) {
