@@ -616,7 +616,9 @@ static int read_image(const void *data, size_t size, int mapped, const char *nam
   if ((rc = check_header(&r)) || (rc = check_directory(&r)) ||
       (rc = check_sections(&r)))
     return rc;
-  if (!(r.arena = glif_arena_create(0)))
+  /* the decoded image is at most about twice the file: small images get small blocks */
+  size_t chunk = size < ((size_t)1 << 19) ? 2 * size + 4096 : (size_t)1 << 20;
+  if (!(r.arena = glif_arena_create(chunk)))
     return glif_errf(err, GLIF_ENOMEM, r.name, 0, 0,
                      "out of memory reading the chip image");
   if ((rc = decode_all(&r))) {
