@@ -30,7 +30,7 @@ typedef struct ck_log {
   size_t n, cap;
 } ck_log;
 
-static void ck_on_emit(void *ctx, uint32_t core, uint32_t neuron, uint32_t tick,
+static inline void ck_on_emit(void *ctx, uint32_t core, uint32_t neuron, uint32_t tick,
                        uint64_t cycle, int32_t payload) {
   ck_log *l = ctx;
   if (l->n == l->cap) {
@@ -40,7 +40,7 @@ static void ck_on_emit(void *ctx, uint32_t core, uint32_t neuron, uint32_t tick,
   l->ev[l->n++] = (ck_emit){core, neuron, tick, cycle, payload};
 }
 
-static int ck_cmp_emit(const void *a, const void *b) {
+static inline int ck_cmp_emit(const void *a, const void *b) {
   const ck_emit *x = a, *y = b;
   if (x->tick != y->tick) return x->tick < y->tick ? -1 : 1;
   if (x->cycle != y->cycle) return x->cycle < y->cycle ? -1 : 1;
@@ -57,7 +57,7 @@ typedef struct ck_run {
   sim_obs obs;
 } ck_run;
 
-static void ck_start(ck_run *k, const img_image *img, int mode, const double *x) {
+static inline void ck_start(ck_run *k, const img_image *img, int mode, const double *x) {
   glif_err err;
   memset(k, 0, sizeof *k);
   int rc = sim_model_create(&k->m, img, NULL, &err);
@@ -77,14 +77,14 @@ static void ck_start(ck_run *k, const img_image *img, int mode, const double *x)
   qsort(k->log.ev, k->log.n, sizeof *k->log.ev, ck_cmp_emit);
 }
 
-static void ck_end(ck_run *k) {
+static inline void ck_end(ck_run *k) {
   sim_engine_destroy(k->e);
   sim_model_destroy(k->m);
   free(k->log.ev);
   memset(k, 0, sizeof *k);
 }
 
-static void ck_counts_equal(const sim_counts *a, const sim_counts *b, const char *where,
+static inline void ck_counts_equal(const sim_counts *a, const sim_counts *b, const char *where,
                             uint32_t i) {
   for (int f = 0; f < SIM_COUNTS_N; f++) {
     if (sim_counts_get(a, f) != sim_counts_get(b, f))
@@ -95,7 +95,7 @@ static void ck_counts_equal(const sim_counts *a, const sim_counts *b, const char
 }
 
 /* Every number of two results must be equal. */
-static void ck_results_equal(const sim_result *a, const sim_result *b) {
+static inline void ck_results_equal(const sim_result *a, const sim_result *b) {
   assert_int_equal(a->n_ticks, b->n_ticks);
   assert_int_equal(a->n_pos, b->n_pos);
   for (uint32_t h = 0; h < a->n_ticks; h++) {
@@ -117,7 +117,7 @@ static void ck_results_equal(const sim_result *a, const sim_result *b) {
   assert_int_equal(a->predicted, b->predicted);
 }
 
-static void ck_logs_equal(const ck_log *a, const ck_log *b) {
+static inline void ck_logs_equal(const ck_log *a, const ck_log *b) {
   assert_int_equal(a->n, b->n);
   for (size_t i = 0; i < a->n; i++) {
     const ck_emit *x = &a->ev[i], *y = &b->ev[i];
@@ -133,7 +133,7 @@ static void ck_logs_equal(const ck_log *a, const ck_log *b) {
 
 /* Runs img in both modes, asserts they agree, returns the event-mode run (the caller
  * ends it). */
-static void ck_both(ck_run *ev, const img_image *img, const double *x) {
+static inline void ck_both(ck_run *ev, const img_image *img, const double *x) {
   ck_run cy;
   ck_start(ev, img, SIM_MODE_EVENT, x);
   ck_start(&cy, img, SIM_MODE_CYCLE, x);

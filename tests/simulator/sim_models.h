@@ -26,13 +26,13 @@ typedef struct mg {
   int n_files;
 } mg;
 
-static double mg_uniform(mg *g, double lo, double hi) {
+static inline double mg_uniform(mg *g, double lo, double hi) {
   g->s = g->s * 6364136223846793005ull + 1442695040888963407ull;
   return lo + (hi - lo) * (double)(g->s >> 11) / 9007199254740992.0;
 }
 
 /* Writes name.npy (float32) with n values in [lo, hi). */
-static void mg_tensor(mg *g, const char *name, int ndim, const int64_t *shape, double lo,
+static inline void mg_tensor(mg *g, const char *name, int ndim, const int64_t *shape, double lo,
                       double hi) {
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) n *= shape[i];
@@ -46,7 +46,7 @@ static void mg_tensor(mg *g, const char *name, int ndim, const int64_t *shape, d
   free(v);
 }
 
-static void mg_open(mg *g, const char *base, uint64_t seed, int T, const char *name) {
+static inline void mg_open(mg *g, const char *base, uint64_t seed, int T, const char *name) {
   memset(g, 0, sizeof *g);
   snprintf(g->dir, sizeof g->dir, "%s/simmodel_XXXXXX", base);
   if (!mkdtemp(g->dir)) perror("mkdtemp");
@@ -59,10 +59,10 @@ static void mg_open(mg *g, const char *base, uint64_t seed, int T, const char *n
   fprintf(g->yaml, "glif_model: 1\nname: %s\ntimesteps: %d\nlayers:\n", name, T);
 }
 
-static void mg_close(mg *g) { fclose(g->yaml); }
+static inline void mg_close(mg *g) { fclose(g->yaml); }
 
 /* Removes the folder and everything mg wrote (plus extra file names given). */
-static void mg_remove(mg *g) {
+static inline void mg_remove(mg *g) {
   char path[700];
   for (int i = 0; i < g->n_files; i++) {
     snprintf(path, sizeof path, "%s/%s", g->dir, g->files[i]);
@@ -71,7 +71,7 @@ static void mg_remove(mg *g) {
   rmdir(g->dir);
 }
 
-static void mg_input(mg *g, int c, int h, int w, int spikes) {
+static inline void mg_input(mg *g, int c, int h, int w, int spikes) {
   if (h == 1 && w == 1 && !spikes)
     fprintf(g->yaml, "  - {name: x, type: input, shape: [%d], encoding: direct, range: 1.0}\n", c);
   else
@@ -79,7 +79,7 @@ static void mg_input(mg *g, int c, int h, int w, int spikes) {
             w, spikes ? "spikes" : "direct", spikes ? "" : ", range: 1.0");
 }
 
-static void mg_linear(mg *g, const char *name, const char *in, int out, int fan_in, double gain) {
+static inline void mg_linear(mg *g, const char *name, const char *in, int out, int fan_in, double gain) {
   const int64_t ws[2] = {out, fan_in}, bs[1] = {out};
   const double a = gain / sqrt((double)fan_in);
   char w[64], b[64];
@@ -91,7 +91,7 @@ static void mg_linear(mg *g, const char *name, const char *in, int out, int fan_
           name, in, w, b);
 }
 
-static void mg_conv(mg *g, const char *name, const char *in, int cout, int cin, int k,
+static inline void mg_conv(mg *g, const char *name, const char *in, int cout, int cin, int k,
                     int stride, int pad, double gain) {
   const int64_t ws[4] = {cout, cin, k, k};
   const double a = gain / sqrt((double)(cin * k * k));
@@ -102,7 +102,7 @@ static void mg_conv(mg *g, const char *name, const char *in, int cout, int cin, 
                    "padding: %d}\n", name, in, w, stride, pad);
 }
 
-static void mg_bn(mg *g, const char *name, const char *in, int c, double scale, double wlo,
+static inline void mg_bn(mg *g, const char *name, const char *in, int c, double scale, double wlo,
                   double whi) {
   const int64_t s[1] = {c};
   const char *part[4] = {"weight", "bias", "running_mean", "running_var"};
@@ -117,7 +117,7 @@ static void mg_bn(mg *g, const char *name, const char *in, int c, double scale, 
           name, in, t[0], t[1], t[2], t[3], scale);
 }
 
-static void mg_glif(mg *g, const char *name, const char *in, int c) {
+static inline void mg_glif(mg *g, const char *name, const char *in, int c) {
   const int64_t s[1] = {c}, cs[2] = {g->T, c};
   const char *part[7] = {"alpha", "beta", "gamma", "tau", "leak", "reVth", "Vth"};
   const double lo[7] = {0.2, 0.2, 0.2, 0.2, 0.0, 0.3, 0.3};
@@ -135,12 +135,12 @@ static void mg_glif(mg *g, const char *name, const char *in, int c) {
           name, in, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
 }
 
-static void mg_line(mg *g, const char *text) { fprintf(g->yaml, "  - %s\n", text); }
+static inline void mg_line(mg *g, const char *text) { fprintf(g->yaml, "  - %s\n", text); }
 
 /* ---- the networks ------------------------------------------------------------------------ */
 
 /* x[n_in] -> fc1 -> lif1 -> fc2 -> lif2 -> fc3 -> readout */
-static void mg_dense(mg *g, int n_in, int h1, int h2, int n_out) {
+static inline void mg_dense(mg *g, int n_in, int h1, int h2, int n_out) {
   mg_input(g, n_in, 1, 1, 0);
   mg_linear(g, "fc1", "x", h1, n_in, 3.0);
   mg_glif(g, "lif1", "fc1", h1);
@@ -151,7 +151,7 @@ static void mg_dense(mg *g, int n_in, int h1, int h2, int n_out) {
 }
 
 /* x[2,8,8] -> conv 3x3 -> bn -> lif1 -> conv 3x3 stride 2 -> lif2 -> avgpool 2 -> fc */
-static void mg_convnet(mg *g) {
+static inline void mg_convnet(mg *g) {
   mg_input(g, 2, 8, 8, 0);
   mg_conv(g, "conv1", "x", 4, 2, 3, 1, 1, 3.0);
   mg_bn(g, "bn1", "conv1", 4, 1.0, 0.5, 1.5);
@@ -166,7 +166,7 @@ static void mg_convnet(mg *g) {
 
 /* The residual block of docs/model-format.md: the BN-only shortcut's weight is several
  * times the conv's, so it needs parallel synapses; the branches differ in depth. */
-static void mg_residual(mg *g) {
+static inline void mg_residual(mg *g) {
   mg_input(g, 1, 6, 6, 0);
   mg_conv(g, "conv1", "x", 4, 1, 3, 1, 1, 3.0);
   mg_bn(g, "bn1", "conv1", 4, 1.0, 0.5, 1.5);
@@ -183,7 +183,7 @@ static void mg_residual(mg *g) {
 }
 
 /* Spike-encoded input x[T][3,4,4] -> conv -> lif -> flatten -> fc -> readout */
-static void mg_spiking_input(mg *g) {
+static inline void mg_spiking_input(mg *g) {
   mg_input(g, 3, 4, 4, 1);
   mg_conv(g, "conv1", "x", 6, 3, 3, 1, 1, 5.0);
   mg_glif(g, "lif1", "conv1", 6);
