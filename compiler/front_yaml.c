@@ -58,13 +58,16 @@ static int parse_error(front_yaml *y, const yaml_parser_t *p) {
                      "not readable as YAML text: %s (byte offset %zu) - save the file "
                      "as UTF-8", p->problem ? p->problem : "?", p->problem_offset);
   yaml_mark_t m = p->problem_mark;
+  char ctx[160] = "";
+  if (p->context)
+    snprintf(ctx, sizeof ctx, " %s started at line %d, column %d", p->context,
+             (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
   const char *hint = "";
   if (m.index < y->len && y->text[m.index] == '\t')
     hint = " (a tab: YAML indentation must use spaces)";
   return glif_errf(y->err, GLIF_ESYNTAX, y->path, (int)m.line + 1, (int)m.column + 1,
-                   "malformed YAML: %s%s%s%s - fix the syntax at this position",
-                   p->problem ? p->problem : "syntax error", p->context ? " " : "",
-                   p->context ? p->context : "", hint);
+                   "malformed YAML: %s%s%s - fix the syntax at this position",
+                   p->problem ? p->problem : "syntax error", ctx, hint);
 }
 
 int front_yaml_load(front_yaml *y, const char *path, glif_arena *arena, glif_err *err) {
@@ -150,7 +153,7 @@ const char *front_suggest(const char *word, const char *const *cands) {
   int best_d = 3;
   for (; *cands; cands++) {
     int d = edit_distance(word, *cands);
-    if (d < best_d && d <= (int)strlen(*cands) / 2) best = *cands, best_d = d;
+    if (d < best_d && d <= ((int)strlen(*cands) + 1) / 2) best = *cands, best_d = d;
   }
   return best;
 }

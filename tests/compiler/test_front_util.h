@@ -10,6 +10,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
+#include <math.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
