@@ -117,18 +117,23 @@ static int parse_args(int argc, char **argv, inspect_opts *o) {
 
 /* ---- statistics ------------------------------------------------------------------- */
 
-/* Counts this core's neurons per layer into s->count, then names its top layer. */
+/* Counts this core's neurons per layer in s->count (zero between calls: only the
+ * entries touched are reset, so the cost is O(neurons) however many layers there are)
+ * and names its top layer. */
 static void core_layers(stats *s, const img_core *c, core_stat *cs) {
-  memset(s->count, 0, s->img->n_layers * sizeof *s->count);
-  for (uint32_t j = 0; j < c->n_neurons; j++) s->count[c->symbols[j].layer]++;
-  cs->top_layer = 0;
   cs->n_layers = 0;
-  for (uint32_t l = 0; l < s->img->n_layers; l++) {
-    if (!s->count[l]) continue;
-    cs->n_layers++;
-    s->layer_cores[l]++;
-    if (s->count[l] > s->count[cs->top_layer]) cs->top_layer = l;
+  for (uint32_t j = 0; j < c->n_neurons; j++)
+    if (s->count[c->symbols[j].layer]++ == 0) {
+      cs->n_layers++;
+      s->layer_cores[c->symbols[j].layer]++;
+    }
+  cs->top_layer = c->symbols[0].layer;
+  for (uint32_t j = 0; j < c->n_neurons; j++) {
+    uint32_t l = c->symbols[j].layer, top = cs->top_layer;
+    if (s->count[l] > s->count[top] || (s->count[l] == s->count[top] && l < top))
+      cs->top_layer = l;
   }
+  for (uint32_t j = 0; j < c->n_neurons; j++) s->count[c->symbols[j].layer] = 0;
   if (cs->n_layers > 1) s->mixed++;
 }
 
@@ -490,12 +495,12 @@ static void json_totals(cJSON *root, const stats *s) {
 /* The names of the layers a core holds, in order of first appearance. */
 static cJSON *json_core_layers(const stats *s, const img_core *c) {
   cJSON *arr = cJSON_CreateArray();
-  memset(s->count, 0, s->img->n_layers * sizeof *s->count);
   for (uint32_t j = 0; arr && j < c->n_neurons; j++) {
     uint32_t l = c->symbols[j].layer;
     if (s->count[l]++ == 0)
       cJSON_AddItemToArray(arr, cJSON_CreateString(s->img->layers[l].name));
   }
+  for (uint32_t j = 0; j < c->n_neurons; j++) s->count[c->symbols[j].layer] = 0;
   return arr;
 }
 
