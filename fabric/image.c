@@ -31,11 +31,10 @@
 #define CRC_CHUNK ((size_t)1 << 30) /* crc32() takes a uInt length */
 
 /* The calls, in their only legal order. */
-enum stage { ST_NET, ST_INPUT, ST_OUTPUT, ST_CORES, ST_CLOSE, ST_FAILED };
+enum stage { ST_NET, ST_INPUT, ST_OUTPUT, ST_CORES, ST_FAILED };
 
 static const char *const stage_call[] = {"img_writer_net", "img_writer_input",
-                                         "img_writer_output", "img_writer_core",
-                                         "img_writer_close", "(failed)"};
+                                         "img_writer_output", "img_writer_core"};
 
 /* What close() needs to re-check one core's fan-out table. */
 typedef struct core_note {
@@ -115,16 +114,20 @@ static int io_fail(img_writer *w, const char *doing) {
 
 /* Guards the call order; `want` is the stage this call belongs to. */
 static int expect(img_writer *w, int want, glif_err *err, const char *call) {
+  if (!w)
+    return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0, "%s called without a writer "
+                     "(img_writer_open failed or was not called)", call);
   w->v.err = err;
   if (w->stage == want) return 0;
   if (w->stage == ST_FAILED)
     return glif_errf(err, GLIF_EINTERNAL, w->path, 0, 0,
                      "%s called after an earlier call failed - call img_writer_abort",
                      call);
+  const char *next = w->stage == ST_CORES && w->cores_done == w->n_cores
+                         ? "img_writer_close" : stage_call[w->stage];
   glif_errf(err, GLIF_EINTERNAL, w->path, 0, 0,
             "%s called when %s was expected (the order is open, net, input, output, "
-            "core x %u, close) - this is a bug in the caller", call,
-            stage_call[w->stage], w->n_cores);
+            "core x %u, close) - this is a bug in the caller", call, next, w->n_cores);
   return failed(w, GLIF_EINTERNAL);
 }
 
@@ -684,6 +687,7 @@ static int commit(img_writer *w) {
 
 int img_writer_close(img_writer *w, glif_err *err) {
   int rc = expect(w, ST_CORES, err, "img_writer_close");
+  if (!w) return rc;
   if (!rc && w->cores_done != w->n_cores)
     rc = imgv_fail(&w->v, "close: %u of the %u cores announced to img_writer_open "
                    "were written", w->cores_done, w->n_cores);

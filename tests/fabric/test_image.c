@@ -971,6 +971,20 @@ static void test_writer_call_order(void **state) {
   assert_int_equal(img_writer_close(w, &err), GLIF_EINTERNAL);
   assert_msg(&err, "close: 4 of the 5 cores announced to img_writer_open were written");
   expect_no_file(path);
+  /* after the last core only close may come */
+  assert_int_equal(img_writer_open(&w, path, &s->img.arch, 5, &err), 0);
+  assert_int_equal(img_writer_net(w, 4, 7, "x", s->layers, 4, 4, &err), 0);
+  assert_int_equal(img_writer_input(w, &s->img.input, &err), 0);
+  assert_int_equal(img_writer_output(w, s->outputs, 4, &err), 0);
+  for (int k = 0; k < 5; k++) assert_int_equal(img_writer_core(w, &s->cores[k], &err), 0);
+  assert_int_equal(img_writer_input(w, &s->img.input, &err), GLIF_EINTERNAL);
+  assert_msg(&err, "img_writer_input called when img_writer_close was expected");
+  img_writer_abort(w);
+  expect_no_file(path);
+  /* no writer at all */
+  assert_int_equal(img_writer_net(NULL, 4, 7, "x", s->layers, 4, 4, &err), GLIF_EINTERNAL);
+  assert_msg(&err, "img_writer_net called without a writer");
+  assert_int_equal(img_writer_close(NULL, &err), GLIF_EINTERNAL);
   /* one core too many */
   assert_int_equal(img_writer_open(&w, path, &s->img.arch, 1, &err), 0);
   assert_int_equal(img_writer_net(w, 4, 7, "x", s->layers, 4, 4, &err), 0);
