@@ -116,7 +116,7 @@ static int foreign(const reader *r) {
 
 static int check_magic_version(const reader *r) {
   size_t n = r->size < 8 ? (size_t)r->size : 8;
-  if (memcmp(r->p, IMG_MAGIC, n) != 0) return foreign(r);
+  if (n > 0 && memcmp(r->p, IMG_MAGIC, n) != 0) return foreign(r);
   if (r->size < IMG_HEADER_SIZE)
     return bad(r, "truncated: the file has %llu bytes, a chip image starts with a "
                "%u-byte header", (unsigned long long)r->size, IMG_HEADER_SIZE);

@@ -522,6 +522,14 @@ static void test_foreign_files(void **state) {
   assert_msg(&err, "truncated: the file has 4 bytes");
   assert_int_equal(read_buf((const uint8_t *)"", 0, &err), GLIF_ECORRUPT);
   assert_msg(&err, "truncated: the file has 0 bytes");
+  assert_int_equal(read_buf(NULL, 0, &err), GLIF_ECORRUPT);
+  assert_msg(&err, "truncated: the file has 0 bytes");
+  FILE *f = fopen(tmp_path("empty.img"), "wb"); /* an empty file cannot be mapped */
+  assert_non_null(f);
+  fclose(f);
+  img_image *img = NULL;
+  assert_int_equal(img_read(tmp_path("empty.img"), &img, &err), GLIF_ECORRUPT);
+  assert_msg(&err, "truncated: the file has 0 bytes");
   (void)state;
 }
 
