@@ -100,29 +100,31 @@ static int quant_input(quant *q) {
 /* ---- scales and quantised weights ------------------------------------------------ */
 
 /* max |w| into each channel of pop d over projections with depthwise == dw. */
-static int max_weights(const ir_net *n, int dst, int dw, double *mx) {
+static void max_weights(const ir_net *n, int dst, int dw, double *mx) {
   const ir_pop *d = &n->pops[dst];
-  int any = 0;
   for (int i = 0; i < n->n_projs; i++) {
     const ir_proj *j = &n->projs[i];
     if (j->dst != dst || (j->kind == IR_PROJ_CONV && j->depthwise) != dw) continue;
-    any = 1;
     const int64_t nw = proj_weights(j);
     for (int64_t k = 0; k < nw; k++) {
       const int c = channel_of(j, d, k);
       mx[c] = fabs(j->wf[k]) > mx[c] ? fabs(j->wf[k]) : mx[c];
     }
   }
-  return any;
 }
 
+/* s_c from the channel's conv/dense weights; a channel without any takes its
+ * depthwise (BN-shortcut) weights; one with no weight at all its threshold (or |bias|,
+ * for a readout), which then sits at 2^(W-1)-1 weight LSBs: representable at any M. */
 static int choose_scales(quant *q, int dst, ir_pop *p) {
-  double *mx = glif_arena_array(q->ctx->arena, (size_t)p->c, sizeof(double));
-  if (!mx) return oom(q);
-  if (!max_weights(q->net, dst, 0, mx)) max_weights(q->net, dst, 1, mx);
+  double *dense = glif_arena_array(q->ctx->arena, (size_t)p->c, sizeof(double));
+  double *dw = glif_arena_array(q->ctx->arena, (size_t)p->c, sizeof(double));
+  if (!dense || !dw) return oom(q);
+  max_weights(q->net, dst, 0, dense);
+  max_weights(q->net, dst, 1, dw);
   for (int c = 0; c < p->c; c++) {
-    double m = mx[c];
-    if (m == 0) /* no weight at all: let theta (or the bias) be 127 weight LSBs */
+    double m = dense[c] > 0 ? dense[c] : dw[c];
+    if (m == 0)
       m = p->coef[c].theta > 0 ? p->coef[c].theta : fabs(p->bias[c]) > 0 ? fabs(p->bias[c]) : 1.0;
     p->wscale[c] = m / (double)q->wmax;
   }

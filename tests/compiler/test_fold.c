@@ -15,36 +15,7 @@
 
 #include "compiler/reference.h"
 
-/* ---- a tiny random source and a YAML builder -------------------------------------- */
-
-static uint64_t rng_state;
-static double urand(void) { /* uniform [0, 1) */
-  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-static double uni(double lo, double hi) { return lo + (hi - lo) * urand(); }
-
-typedef struct mb {
-  char *s;
-  size_t len, cap;
-} mb;
-
-static void put(mb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(mb *b, const char *fmt, ...) {
-  va_list ap;
-  for (;;) {
-    va_start(ap, fmt);
-    int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if ((size_t)n < b->cap - b->len) {
-      b->len += (size_t)n;
-      return;
-    }
-    b->cap = b->cap * 2 + (size_t)n + 1024;
-    b->s = realloc(b->s, b->cap);
-    assert_non_null(b->s);
-  }
-}
+/* ---- model builders ------------------------------------------------------------------ */
 
 /* ", key: [[...]]" with uniform values in [lo, hi) for a tensor of the given dims. */
 static void tensor(mb *b, const char *key, int nd, const int *dims, double lo, double hi) {

@@ -102,4 +102,37 @@ TEST_UNUSED static int run_front_opts(cc_ctx *ctx, cc_options *opt, const char *
   return rc;
 }
 
+/* ---- a growing text buffer (model YAML written by tests) ------------------------ */
+
+typedef struct mb {
+  char *s;
+  size_t len, cap;
+} mb;
+
+TEST_UNUSED static void put(mb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+TEST_UNUSED static void put(mb *b, const char *fmt, ...) {
+  va_list ap;
+  for (;;) {
+    va_start(ap, fmt);
+    int n = b->s ? vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap) : -1;
+    va_end(ap);
+    if (n >= 0 && (size_t)n < b->cap - b->len) {
+      b->len += (size_t)n;
+      return;
+    }
+    b->cap = b->cap * 2 + (n > 0 ? (size_t)n : 0) + 1024;
+    b->s = realloc(b->s, b->cap);
+    assert_non_null(b->s);
+  }
+}
+
+/* ---- a seeded random source (explicit seeds: tests are deterministic) ----------- */
+
+static uint64_t rng_state;
+TEST_UNUSED static double urand(void) { /* uniform [0, 1) */
+  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+TEST_UNUSED static double uni(double lo, double hi) { return lo + (hi - lo) * urand(); }
+
 #endif /* TEST_FRONT_UTIL_H */
