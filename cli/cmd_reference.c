@@ -20,11 +20,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../compiler/compile.h"
 #include "../compiler/reference.h"
 #include "cli.h"
+
+/* The process umask (read by setting and restoring it): files we create by mkstemp get
+ * the permissions open(2) would have given them. */
+static mode_t current_umask(void) {
+  const mode_t m = umask(0);
+  umask(m);
+  return m;
+}
 
 typedef struct ref_args {
   const char *model, *arch, *input, *trace, *labels, *json, *calibrate, *dump;
@@ -237,6 +246,7 @@ static int write_json(run *r, glif_err *err) {
   if (!rc) {
     sprintf(tmp, "%s.tmp.XXXXXX", r->a->json);
     fd = mkstemp(tmp);
+    if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
   }
   FILE *f = rc || fd < 0 ? NULL : fdopen(fd, "w");
   if (!rc && !f) rc = glif_errf(err, GLIF_EIO, r->a->json, 0, 0, "cannot create: %s", strerror(errno));
@@ -308,7 +318,7 @@ static int finish(run *r, glif_err *err) {
     printf("accuracy %.4f (%" PRId64 " of %" PRId64 ")\n",
            (double)r->correct / (double)r->n_samples, r->correct, r->n_samples);
   else if (r->a->quiet)
-    printf("%" PRId64 " samples\n", r->n_samples);
+    printf("%" PRId64 " sample%s\n", r->n_samples, r->n_samples == 1 ? "" : "s");
   int rc = 0;
   if (r->json) {
     json_summary(r);

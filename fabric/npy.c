@@ -28,6 +28,14 @@
 
 #include "mem.h"
 
+/* The process umask (read by setting and restoring it): files we create by mkstemp get
+ * the permissions open(2) would have given them. */
+static mode_t current_umask(void) {
+  const mode_t m = umask(0);
+  umask(m);
+  return m;
+}
+
 #define MAGIC "\x93NUMPY"
 #define MAGIC_LEN 6
 #define HEADER_MAX (1 << 20) /* a header longer than 1 MiB is not a real .npy */
@@ -442,6 +450,7 @@ int npy_write(const char *path, int dtype, int ndim, const int64_t *shape,
   if (!tmp) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
   sprintf(tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(tmp);
+  if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
   FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
   if (!f) {
     rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot create a file beside it: %s",

@@ -21,10 +21,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
 #include "nrn.h"
+
+/* The process umask (read by setting and restoring it): files we create by mkstemp get
+ * the permissions open(2) would have given them. */
+static mode_t current_umask(void) {
+  const mode_t m = umask(0);
+  umask(m);
+  return m;
+}
 
 typedef struct tlayer {
   uint32_t n;  /* neurons */
@@ -67,6 +76,7 @@ static int open_tmp(trace_writer *tw, const char *path, glif_err *err) {
     return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory opening the trace");
   sprintf(tw->tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(tw->tmp);
+  if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
   if (fd >= 0 && !(tw->f = fdopen(fd, "w"))) {
     close(fd);
     unlink(tw->tmp);
