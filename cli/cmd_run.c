@@ -139,21 +139,6 @@ static int read_labels(const char *path, int64_t n, uint32_t n_out, int64_t **ou
   return rc;
 }
 
-/* Fails early (before a long run) when the report cannot be created. */
-static int check_writable(const char *path, glif_err *err) {
-  char *tmp = glif_malloc(strlen(path) + 16);
-  if (!tmp) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  snprintf(tmp, strlen(path) + 16, "%s.tmp.XXXXXX", path);
-  const int fd = mkstemp(tmp);
-  if (fd >= 0) {
-    close(fd);
-    unlink(tmp);
-  }
-  glif_free(tmp);
-  return fd >= 0 ? 0 : glif_errf(err, GLIF_EIO, path, 0, 0, "cannot create the report - "
-                                 "check that its folder exists and is writable");
-}
-
 typedef struct run_state {
   img_image *img;
   sim_model *m;
@@ -176,15 +161,18 @@ static int simulate(const run_args *a, run_state *st, glif_err *err) {
     return rc;
   if (a->labels && (rc = read_labels(a->labels, st->n, st->img->n_outputs, &st->labels, err)))
     return rc;
-  if (a->report && (rc = check_writable(a->report, err))) return rc;
-  const sim_batch_opts o = {a->mode, a->jobs, a->trace, a->vcd, a->record, a->rec_x, a->rec_y,
-                            a->image, a->progress && !a->quiet && isatty(2)};
+  const sim_batch_opts o = {.mode = a->mode, .jobs = a->jobs, .trace_path = a->trace,
+                            .vcd_path = a->vcd, .record_path = a->record,
+                            .record_x = a->rec_x, .record_y = a->rec_y,
+                            .image_path = a->image,
+                            .progress = a->progress && !a->quiet && isatty(2),
+                            .report_path = a->report};
   if ((rc = sim_batch_run(st->m, &o, st->x.data, st->n, st->labels, &st->b, err))) {
     if (!err->file[0]) snprintf(err->file, sizeof err->file, "%s", a->input);
     return rc;
   }
   if (!a->quiet) sim_summary_print(stdout, st->m, &o, st->b);
-  return a->report ? sim_report_write(a->report, st->m, &o, st->b, err) : 0;
+  return 0;
 }
 
 int cmd_run(int argc, char **argv) {

@@ -166,6 +166,7 @@ typedef struct sim_batch_opts {
   int record_x, record_y;   /* the recorded core */
   const char *image_path;   /* for reports and records ("" if none) */
   int progress;             /* progress bar on stderr */
+  const char *report_path;  /* run.json, or NULL */
 } sim_batch_opts;
 
 /* Per-sample summary kept for a batch. */
@@ -204,7 +205,8 @@ typedef struct sim_batch {
 } sim_batch;
 
 /* Runs samples [n_samples x sample_size] (labels may be NULL). Writes the requested
- * trace, VCD and record atomically (nothing is left behind on error). */
+ * trace, VCD, record and report to temporary files and renames them all only when
+ * everything succeeded: on error no output file is left behind. */
 int sim_batch_run(const sim_model *m, const sim_batch_opts *o, const double *samples,
                   int64_t n_samples, const int64_t *labels, sim_batch **out,
                   glif_err *err);
@@ -212,6 +214,9 @@ void sim_batch_free(sim_batch *b);
 
 /* run.json (docs/run-report.md), written to a temporary file and renamed. */
 int sim_report_write(const char *path, const sim_model *m, const sim_batch_opts *o,
+                     const sim_batch *b, glif_err *err);
+/* The same into an open stream. */
+int sim_report_print(FILE *f, const sim_model *m, const sim_batch_opts *o,
                      const sim_batch *b, glif_err *err);
 /* The human summary for the terminal. */
 void sim_summary_print(FILE *out, const sim_model *m, const sim_batch_opts *o,

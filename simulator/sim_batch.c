@@ -46,7 +46,7 @@ typedef struct brun {
   atomic_int failed;
   trace_writer *tw;
   sim_vcd *vcd;
-  sim_file rec;
+  sim_file rec, rep;
 } brun;
 
 /* ---- one sample ------------------------------------------------------------------------- */
@@ -162,6 +162,7 @@ static int write_block(brun *run, glif_err *err) {
 static int open_outputs(brun *run, glif_err *err) {
   const sim_batch_opts *o = run->o;
   int rc;
+  if (o->report_path && (rc = sim_file_open(&run->rep, o->report_path, err))) return rc;
   if (o->trace_path) {
     if ((rc = trace_open(&run->tw, o->trace_path, run->m->img->model_name,
                          (int)run->m->img->T, err)))
@@ -178,10 +179,18 @@ static int open_outputs(brun *run, glif_err *err) {
   return 0;
 }
 
+/* Renames every output into place (or removes them all when !ok). The report is
+ * written first, so every fallible step precedes the renames. */
 static int close_outputs(brun *run, int ok, glif_err *err) {
   int rc = 0;
+  if (ok && run->rep.f) rc = sim_report_print(run->rep.f, run->m, run->o, run->b, err);
+  ok = ok && !rc;
+  if (run->rep.f || run->rep.tmp) {
+    if (ok) rc = sim_file_commit(&run->rep, err);
+    else sim_file_abort(&run->rep);
+  }
   if (run->rec.f || run->rec.tmp) {
-    if (ok) rc = sim_file_commit(&run->rec, err);
+    if (ok && !rc) rc = sim_file_commit(&run->rec, err);
     else sim_file_abort(&run->rec);
   }
   if (run->vcd) {

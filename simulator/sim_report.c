@@ -17,6 +17,17 @@
 
 static const char *const link_names[4] = {"N", "E", "S", "W"};
 
+/* cJSON allocates through these; a single failure makes the whole report fail
+ * (cJSON would otherwise silently leave the field out). Reports are built by one
+ * thread at a time. */
+static int json_oom;
+
+static void *json_malloc(size_t n) {
+  void *p = glif_malloc(n);
+  if (!p) json_oom = 1;
+  return p;
+}
+
 /* ---- building blocks --------------------------------------------------------------------- */
 
 static cJSON *counts_json(const sim_counts *n) {
@@ -210,6 +221,7 @@ static cJSON *links_json(const glif_arch *a, const sim_batch *b) {
   cJSON *j = cJSON_CreateObject(), *busiest = cJSON_CreateArray();
   uint64_t total = 0, n_links = 0;
   uint8_t *taken = glif_calloc((size_t)b->n_pos * 4 + 1, 1);
+  if (!taken) json_oom = 1;
   for (uint32_t p = 0; p < b->n_pos; p++)
     for (int d = 0; d < 4; d++)
       if (link_exists(a, p, d)) {
@@ -284,21 +296,33 @@ static cJSON *report_json(const sim_model *m, const sim_batch_opts *o, const sim
   return r;
 }
 
+int sim_report_print(FILE *f, const sim_model *m, const sim_batch_opts *o,
+                     const sim_batch *b, glif_err *err) {
+  cJSON_Hooks hooks = {json_malloc, glif_free}; /* the one allocation hook */
+  cJSON_InitHooks(&hooks);
+  json_oom = 0;
+  cJSON *r = report_json(m, o, b);
+  char *text = r && !json_oom ? cJSON_Print(r) : NULL;
+  cJSON_Delete(r);
+  if (!text || json_oom) {
+    if (text) cJSON_free(text);
+    return glif_errf(err, GLIF_ENOMEM, o->report_path, 0, 0, "out of memory for the report");
+  }
+  fputs(text, f);
+  fputc('\n', f);
+  cJSON_free(text);
+  return ferror(f) ? glif_errf(err, GLIF_EIO, o->report_path, 0, 0, "cannot write the report")
+                   : 0;
+}
+
 int sim_report_write(const char *path, const sim_model *m, const sim_batch_opts *o,
                      const sim_batch *b, glif_err *err) {
   sim_file f;
-  cJSON_Hooks hooks = {glif_malloc, glif_free}; /* the one allocation hook */
-  cJSON_InitHooks(&hooks);
-  cJSON *r = report_json(m, o, b);
-  char *text = r ? cJSON_Print(r) : NULL;
-  cJSON_Delete(r);
-  if (!text) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory for the report");
   int rc = sim_file_open(&f, path, err);
-  if (!rc) {
-    fputs(text, f.f);
-    fputc('\n', f.f);
-    rc = sim_file_commit(&f, err);
+  if (rc) return rc;
+  if ((rc = sim_report_print(f.f, m, o, b, err))) {
+    sim_file_abort(&f);
+    return rc;
   }
-  cJSON_free(text);
-  return rc;
+  return sim_file_commit(&f, err);
 }

@@ -134,7 +134,8 @@ static void reference(exact *t, double *outputs, int64_t *cls, int32_t *u) {
 static sim_batch *simulate(exact *t, int mode, int jobs, const char *trace) {
   glif_err err;
   sim_batch *b;
-  const sim_batch_opts o = {mode, jobs, trace, NULL, NULL, 0, 0, t->img_path, 0};
+  const sim_batch_opts o = {.mode = mode, .jobs = jobs, .trace_path = trace,
+                            .image_path = t->img_path};
   int rc = sim_batch_run(t->m, &o, t->x, t->n, NULL, &b, &err);
   if (rc) fail_msg("simulate: %s", err.msg);
   return b;

@@ -219,7 +219,9 @@ static void record_and_replay(uint64_t seed, uint32_t max_fan) {
   double xs[3 * 64];
   for (int k = 0; k < 3; k++) memcpy(xs + k * size, x + k * 64, sizeof(double) * (size_t)size);
   for (int mode = 0; mode < 2; mode++) {
-    const sim_batch_opts o = {mode, 1 + mode, NULL, NULL, mode ? cy : ev, ic->x, ic->y, "t.img", 0};
+    const sim_batch_opts o = {.mode = mode, .jobs = 1 + mode,
+                              .record_path = mode ? cy : ev, .record_x = ic->x,
+                              .record_y = ic->y, .image_path = "t.img"};
     assert_int_equal(sim_batch_run(m, &o, xs, 3, NULL, &b, &err), 0);
     sim_batch_free(b);
   }
@@ -256,7 +258,9 @@ static void test_record_has_traffic(void **s) {
     const uint32_t ci = busiest_core(m, x);
     char path[600];
     snprintf(path, sizeof path, "%s/rec_traffic.txt", TMP);
-    const sim_batch_opts o = {0, 1, NULL, NULL, path, f.img.cores[ci].x, f.img.cores[ci].y, "t.img", 0};
+    const sim_batch_opts o = {.jobs = 1, .record_path = path,
+                              .record_x = f.img.cores[ci].x,
+                              .record_y = f.img.cores[ci].y, .image_path = "t.img"};
     sim_batch *b;
     assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), 0);
     sim_batch_free(b);
@@ -284,7 +288,8 @@ static void test_record_core_must_exist(void **s) {
   glif_err err;
   assert_int_equal(sim_model_create(&m, &f.img, NULL, &err), 0);
   const double x[1] = {0};
-  const sim_batch_opts o = {0, 1, NULL, NULL, TMP "/rec_none.txt", 1, 0, "t.img", 0};
+  const sim_batch_opts o = {.jobs = 1, .record_path = TMP "/rec_none.txt", .record_x = 1,
+                            .image_path = "t.img"};
   sim_batch *b = NULL;
   assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), GLIF_EUSAGE);
   assert_non_null(strstr(err.msg, "--record-core 1,0"));
