@@ -236,7 +236,7 @@ static void check_conv_readout(int spikes, int C, int H, int W, int CO, int k, i
                         (int64_t)xt[(c * H + iy) * W + ix];
               }
         }
-        want <<= spikes ? out->shift[o] : 0;
+        want *= (int64_t)1 << (spikes ? out->shift[o] : 0);
         const int32_t got = ref_u_fixed(rm, 1)[(o * OH + oy) * OW + ox];
         if (got != want)
           fail_msg("conv %dx%d stride %d pad %d (%s): out[%d][%d][%d] = %d, direct %lld", k, k,
@@ -289,7 +289,7 @@ static void test_depthwise_pool_dense(void **state) {
   /* o1: depthwise a_c, scale |a_c|/127: w_q = +-127 */
   for (int j = 0; j < 32; j++) {
     const int c = j / 16, sign = c ? -1 : 1;
-    const int64_t want = (int64_t)sign * 127 * (int64_t)(x[j] + x[32 + j]) << n->pops[1].shift[c];
+    const int64_t want = (int64_t)sign * 127 * (int64_t)(x[j] + x[32 + j]) * (1 << n->pops[1].shift[c]);
     assert_int_equal(ref_u_fixed(rm, 1)[j], want);
   }
   /* o2: sum of each 2x2 window, weight 1 -> w_q 127 */
@@ -300,14 +300,14 @@ static void test_depthwise_pool_dense(void **state) {
         for (int t = 0; t < 2; t++)
           for (int dy = 0; dy < 2; dy++)
             for (int dx = 0; dx < 2; dx++) cnt += (int64_t)x[t * 32 + c * 16 + (2 * py + dy) * 4 + 2 * px + dx];
-        assert_int_equal(ref_u_fixed(rm, 2)[(c * 2 + py) * 2 + px], (127 * cnt) << n->pops[2].shift[c]);
+        assert_int_equal(ref_u_fixed(rm, 2)[(c * 2 + py) * 2 + px], 127 * cnt * (1 << n->pops[2].shift[c]));
       }
   /* o3: dense rows */
   for (int o = 0; o < 3; o++) {
     int64_t want = 0;
     for (int t = 0; t < 2; t++)
       for (int j = 0; j < 32; j++) want += (int64_t)w[o * 32 + j] * (int64_t)x[t * 32 + j];
-    assert_int_equal(ref_u_fixed(rm, 3)[o], want << n->pops[3].shift[o]);
+    assert_int_equal(ref_u_fixed(rm, 3)[o], want * (1 << n->pops[3].shift[o]));
   }
   ref_destroy(rm);
   free(b.s);
