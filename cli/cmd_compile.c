@@ -112,6 +112,7 @@ int cmd_compile(int argc, char **argv) {
   glif_err_clear(&err);
   if ((rc = cc_init(&ctx, &o, &err)) || (rc = cc_run(&ctx, &err))) {
     int status = cli_fail(&err);
+    if (ctx.notes.msg[0]) fprintf(stderr, "notes:\n%s\n", ctx.notes.msg);
     cc_destroy(&ctx);
     return status;
   }

@@ -71,10 +71,11 @@ static void rule_delay(drc *d) {
               "this is a bug in the schedule", p->name, net->pops[p->src].name,
               net->pops[p->dst].name, p->dly);
     else if (p->dly > dmax)
-      problem(d, p->dst, "DRC delay: projection '%s' (%s -> %s) needs a delay of %d ticks, "
-              "cores have %u delay slots (largest delay %d) - use an architecture with "
-              "delay_slots >= %d", p->name, net->pops[p->src].name, net->pops[p->dst].name,
-              p->dly, d->ctx->arch.delay_slots, dmax, p->dly + 2);
+      problem(d, p->dst, "DRC delay: projection '%s' (%s -> %s) needs a delay of %d "
+              "tick%s, cores have %u delay slots (largest delay %d) - use an architecture "
+              "with delay_slots >= %d", p->name, net->pops[p->src].name,
+              net->pops[p->dst].name, p->dly, p->dly == 1 ? "" : "s",
+              d->ctx->arch.delay_slots, dmax, p->dly + 2);
   }
 }
 
@@ -190,6 +191,27 @@ static void rule_capacity(drc *d) {
 
 /* ---- rules on the partitioner's plan ---------------------------------------------- */
 
+/* Where the cores go: the three layers with the most, and their tile shapes. */
+static void biggest_layers(drc *d) {
+  const lw_net *n = d->ctx->lowered;
+  const map_result *m = d->ctx->map;
+  int top[3] = {-1, -1, -1};
+  char b1[32];
+  for (int i = 0; i < n->n_layers; i++)
+    for (int k = 0; k < 3; k++)
+      if (top[k] < 0 || m->plan[i].n_tiles > m->plan[top[k]].n_tiles) {
+        for (int j = 2; j > k; j--) top[j] = top[j - 1];
+        top[k] = i;
+        break;
+      }
+  for (int k = 0; k < 3 && top[k] >= 0; k++) {
+    const map_plan *p = &m->plan[top[k]];
+    lw_note(d->ctx, "DRC mesh: layer '%s' takes %s cores (tiles of %d channels x %d x %d, "
+            "up to %lld axons)", n->layers[top[k]].name, num(p->n_tiles, b1), p->tc, p->ty,
+            p->tx, (long long)p->rows_bound);
+  }
+}
+
 static void rule_plan(drc *d) {
   const lw_net *n = d->ctx->lowered;
   const map_result *m = d->ctx->map;
@@ -210,10 +232,11 @@ static void rule_plan(drc *d) {
   const int64_t cores = (int64_t)a->mesh_x * a->mesh_y;
   if (m->n_tiles > cores) {
     const int64_t side = (int64_t)ceil(sqrt((double)m->n_tiles));
-    problem(d, -1, "DRC mesh: the network needs %s cores, the mesh has %s (%u x %u); use "
-            "an architecture with a mesh of at least %lld x %lld, or larger cores",
-            num(m->n_tiles, b1), num(cores, b2), a->mesh_x, a->mesh_y, (long long)side,
-            (long long)(side * side >= m->n_tiles ? side : side + 1));
+    problem(d, -1, "DRC mesh: the network needs %s%s cores, the mesh has %s (%u x %u); "
+            "use an architecture with a mesh of at least %lld x %lld, or larger cores",
+            m->quick ? "at least " : "", num(m->n_tiles, b1), num(cores, b2), a->mesh_x,
+            a->mesh_y, (long long)side, (long long)side);
+    biggest_layers(d);
   }
 }
 
@@ -231,10 +254,14 @@ int cc_pass_drc(cc_ctx *ctx, glif_err *err) {
     rule_groups(&d, L);
   }
   rule_payload(&d);
+  const int before = d.n_errors;
   rule_capacity(&d);
-  glif_err perr; /* planning is analytic: run it even after errors, for the mesh rule */
+  /* Planning is analytic: run it even after errors, for the mesh rule; when the chip's
+   * capacity is already exceeded, only its fast lower bound. */
+  glif_err perr;
   glif_err_clear(&perr);
-  if (map_plan_all(ctx, &perr)) return glif_errf(err, perr.code, NULL, 0, 0, "%s", perr.msg);
+  if (map_plan_all(ctx, d.n_errors > before, &perr))
+    return glif_errf(err, perr.code, NULL, 0, 0, "%s", perr.msg);
   rule_plan(&d);
   return d.n_errors ? err->code : 0;
 }

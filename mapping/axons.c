@@ -12,17 +12,13 @@
 
 #include <string.h>
 
-#define CACHE_SLOTS 8
-
 /* Per-(term, channel block) tables. */
 typedef struct block_cache {
-  const lw_term *term;
   int c0, c1;              /* target channel block */
   int with_weights;
   int64_t ci0, ci1;        /* source channels covered: [ci0, ci1) */
   uint32_t *tapmax;        /* [(ci1-ci0) * taps]: largest copies over the block */
   int32_t *wt;             /* non-depthwise: [(ci1-ci0) * taps * (c1-c0)] */
-  size_t cap_tap, cap_wt;
 } block_cache;
 
 /* Output positions reached from each source row (or column) of a tile's window. */
@@ -37,11 +33,37 @@ struct map_scratch {
   map_axon *ax;
   int64_t n_ax, cap_ax;
   hits hy, hx;
-  block_cache cache[CACHE_SLOTS];
-  int next_slot;
+  /* every block of the current layer: blocks[term][c0], built on first use, so the
+   * cost is the same whatever order the tiles come in */
+  const lw_layer *layer;
+  block_cache ***blocks;   /* [n_terms][cb] */
   uint32_t *dmax;          /* dense: copies per source of the current tile */
   int64_t cap_dmax;
 };
+
+static void drop_blocks(map_scratch *s) {
+  if (!s->layer) return;
+  for (int t = 0; t < s->layer->n_terms; t++) {
+    for (int c = 0; s->blocks[t] && c < s->layer->cb; c++)
+      if (s->blocks[t][c]) {
+        glif_free(s->blocks[t][c]->tapmax), glif_free(s->blocks[t][c]->wt);
+        glif_free(s->blocks[t][c]);
+      }
+    glif_free(s->blocks[t]);
+  }
+  glif_free(s->blocks);
+  s->blocks = NULL;
+  s->layer = NULL;
+}
+
+static int use_layer(map_scratch *s, const lw_layer *L) {
+  if (s->layer == L) return 0;
+  drop_blocks(s);
+  s->blocks = glif_calloc((size_t)L->n_terms + 1, sizeof *s->blocks);
+  if (!s->blocks) return GLIF_ENOMEM;
+  s->layer = L;
+  return 0;
+}
 
 map_scratch *map_scratch_create(void) { return glif_calloc(1, sizeof(map_scratch)); }
 
@@ -50,8 +72,7 @@ void map_scratch_destroy(map_scratch *s) {
   glif_free(s->ax);
   glif_free(s->hy.start), glif_free(s->hy.k), glif_free(s->hy.o);
   glif_free(s->hx.start), glif_free(s->hx.k), glif_free(s->hx.o);
-  for (int i = 0; i < CACHE_SLOTS; i++)
-    glif_free(s->cache[i].tapmax), glif_free(s->cache[i].wt);
+  drop_blocks(s);
   glif_free(s->dmax);
   glif_free(s);
 }
@@ -147,34 +168,34 @@ static int block_fill(block_cache *b, const lw_term *t, int64_t wmax) {
   return 0;
 }
 
-/* The cache slot of (term, channel block), filled if it was not. */
+/* The tables of (term, channel block), built when first asked for. */
 static int block_get(map_scratch *s, const lw_term *t, const map_tile *tile, int wts,
                      int64_t wmax, block_cache **out) {
-  for (int i = 0; i < CACHE_SLOTS; i++) {
-    block_cache *b = &s->cache[i];
-    if (b->term == t && b->c0 == tile->c0 && b->c1 == tile->c1 && b->with_weights >= wts) {
-      *out = b;
-      return 0;
-    }
+  const int ti = (int)(t - s->layer->terms);
+  if (!s->blocks[ti] && !(s->blocks[ti] = glif_calloc((size_t)s->layer->cb, sizeof **s->blocks)))
+    return GLIF_ENOMEM;
+  block_cache *b = s->blocks[ti][tile->c0];
+  if (b && b->c1 == tile->c1 && b->with_weights >= wts) {
+    *out = b;
+    return 0;
   }
-  block_cache *b = &s->cache[s->next_slot];
-  s->next_slot = (s->next_slot + 1) % CACHE_SLOTS;
+  if (!b && !(b = s->blocks[ti][tile->c0] = glif_calloc(1, sizeof *b))) return GLIF_ENOMEM;
   const ir_proj *p = t->proj;
   const int taps = p->kh * p->kw;
-  b->term = NULL;
   b->c0 = tile->c0, b->c1 = tile->c1, b->with_weights = wts;
   b->ci0 = p->depthwise ? (t->lo > tile->c0 ? t->lo : tile->c0) : t->lo;
   b->ci1 = p->depthwise ? (t->hi < tile->c1 ? t->hi : tile->c1) : t->hi;
   if (b->ci1 < b->ci0) b->ci1 = b->ci0;
   const int64_t nci = b->ci1 - b->ci0, nc = tile->c1 - tile->c0;
-  int64_t cap_tap = (int64_t)b->cap_tap, cap_wt = (int64_t)b->cap_wt;
-  if (grow((void **)&b->tapmax, &cap_tap, nci * taps + 1, sizeof *b->tapmax) ||
-      (wts && !p->depthwise &&
-       grow((void **)&b->wt, &cap_wt, nci * taps * nc + 1, sizeof *b->wt)))
+  glif_free(b->tapmax), glif_free(b->wt);
+  b->wt = NULL;
+  b->tapmax = glif_malloc((size_t)(nci * taps + 1) * sizeof *b->tapmax);
+  if (wts && !p->depthwise) b->wt = glif_malloc((size_t)(nci * taps * nc + 1) * sizeof *b->wt);
+  if (!b->tapmax || (wts && !p->depthwise && !b->wt)) {
+    b->c1 = -1; /* never matches: rebuilt next time */
     return GLIF_ENOMEM;
-  b->cap_tap = (size_t)cap_tap, b->cap_wt = (size_t)cap_wt;
+  }
   block_fill(b, t, wmax);
-  b->term = t;
   *out = b;
   return 0;
 }
@@ -255,7 +276,7 @@ static int dense_axons(const lw_net *n, const lw_layer *L, const lw_term *t, int
 int map_tile_axons(const lw_net *n, const map_tile *t, map_scratch *s, int with_weights,
                    const map_axon **out, int64_t *n_out, glif_err *err) {
   const lw_layer *L = &n->layers[t->layer];
-  int rc = 0;
+  int rc = use_layer(s, L);
   s->n_ax = 0;
   for (int ti = L->term_start[t->chunk]; !rc && ti < L->term_start[t->chunk + 1]; ti++) {
     const lw_term *term = &L->terms[ti];

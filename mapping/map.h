@@ -80,6 +80,7 @@ typedef struct map_result {
   map_fan input;           /* host input fan-out (INPUT section) */
   map_fan *fan;            /* [n_layers] */
   int planned, placed, routed;
+  int quick;               /* planned without fan-out (map_plan_all) */
   const char *partitioner; /* "greedy" or "metis" */
   const char *placer;      /* "rowmajor", "snake", "hilbert" */
   int64_t fanout_total;    /* entries over all cores */
@@ -95,8 +96,10 @@ typedef struct map_result {
 /* Chooses every layer's tile shape (analytic: no crossbar is filled) and the exact
  * per-neuron fan-out counts. Run by drc (so the mesh rule knows the exact core count)
  * and by partition when drc did not. Fit failures are marked in plan[].fail, not
- * returned; the return value is 0 or GLIF_ENOMEM-style failures. */
-int map_plan_all(cc_ctx *ctx, glif_err *err);
+ * returned; the return value is 0 or GLIF_ENOMEM-style failures. quick = 1 skips the
+ * fan-out counts and limits: shapes from neurons, groups and axons only, a lower bound
+ * on the cores, for a network already known not to fit. */
+int map_plan_all(cc_ctx *ctx, int quick, glif_err *err);
 
 /* The METIS partitioner (--partition metis): after the greedy tiling, regroups tiles
  * of each layer so that cores exchanging many packets sit together (metis.c). */

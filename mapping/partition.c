@@ -163,6 +163,7 @@ typedef struct cand_list {
  * first, then by cores and crossbar cells. */
 static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) {
   const glif_arch *a = &ctx->arch;
+  out->c = NULL;
   int *sc = glif_malloc(((size_t)L->cb + L->h + L->w + 3) * sizeof *sc);
   int *stamp = glif_malloc(((size_t)L->n_psets + 1) * sizeof *stamp);
   if (!sc || !stamp) goto oom;
@@ -286,7 +287,7 @@ static int try_cand(cc_ctx *ctx, int li, const cand *c, const boxsum *b, map_scr
     int rc = exact_rows(ctx, li, p, s, &p->rows_bound, err);
     if (rc || p->rows_bound > ctx->arch.axons) return rc;
   }
-  p->fanout_max = shape_fanout(L, p, b);
+  p->fanout_max = ctx->map->quick ? 0 : shape_fanout(L, p, b);
   *fits = p->fanout_max <= ctx->arch.fanout_entries;
   return 0;
 }
@@ -298,7 +299,8 @@ static int plan_layer(cc_ctx *ctx, int li, map_scratch *s, glif_err *err) {
   map_plan *p = &ctx->map->plan[li];
   cand_list cl;
   boxsum b = {0};
-  if (gen_candidates(ctx, L, &cl) || boxsum_init(&b, L, ctx->map->fan[li].count)) {
+  if (gen_candidates(ctx, L, &cl) ||
+      (!ctx->map->quick && boxsum_init(&b, L, ctx->map->fan[li].count))) {
     glif_free(cl.c);
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory planning '%s'", L->name);
   }
@@ -312,7 +314,7 @@ static int plan_layer(cc_ctx *ctx, int li, map_scratch *s, glif_err *err) {
     set_shape(L, p, 1, 1, 1);
     int64_t cells;
     p->rows_bound = shape_rows(ctx->lowered, L, 1, 1, 1, ctx->arch.axons, &cells);
-    p->fanout_max = shape_fanout(L, p, &b);
+    p->fanout_max = ctx->map->quick ? 0 : shape_fanout(L, p, &b);
     p->groups_max = 1;
   }
   glif_free(cl.c), glif_free(b.p);
@@ -361,13 +363,14 @@ static int alloc_map(cc_ctx *ctx, glif_err *err) {
   return 0;
 }
 
-int map_plan_all(cc_ctx *ctx, glif_err *err) {
+int map_plan_all(cc_ctx *ctx, int quick, glif_err *err) {
   int rc = alloc_map(ctx, err);
   map_scratch *s = map_scratch_create();
   if (!rc && !s) rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in partition");
+  if (!rc) ctx->map->quick = quick;
   for (int li = ctx->lowered->n_layers - 1; !rc && li >= 0; li--) {
     if (ctx->lowered->layers[li].n == 0) continue;
-    if (!(rc = plan_layer(ctx, li, s, err))) rc = count_layer(ctx, li, s, err);
+    if (!(rc = plan_layer(ctx, li, s, err)) && !quick) rc = count_layer(ctx, li, s, err);
   }
   map_scratch_destroy(s);
   if (rc) return rc;
@@ -377,7 +380,7 @@ int map_plan_all(cc_ctx *ctx, glif_err *err) {
     first += ctx->map->plan[li].n_tiles;
   }
   ctx->map->n_tiles = first;
-  ctx->map->planned = 1;
+  ctx->map->planned = !quick;
   return 0;
 }
 
@@ -430,7 +433,7 @@ int cc_pass_partition(cc_ctx *ctx, glif_err *err) {
     return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0,
                      "--partition=%s is not a partitioner - use greedy or metis", which);
   int rc = 0;
-  if (!ctx->map || !ctx->map->planned) rc = map_plan_all(ctx, err);
+  if (!ctx->map || !ctx->map->planned) rc = map_plan_all(ctx, 0, err);
   if (!rc) rc = check_plans(ctx, err);
   if (!rc) rc = materialise(ctx, err);
   if (!rc && !strcmp(which, "metis")) rc = map_partition_metis(ctx, err);
