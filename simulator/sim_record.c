@@ -43,7 +43,7 @@ static void print_full(sim_slot *s, uint32_t B) {
   sim_rin *d = s->rin[R_LOCAL];
   const size_t n = s->n_rin[R_LOCAL];
   int64_t count = 0, from = -1;
-  qsort(d, n, sizeof *d, by_cycle);
+  if (n) qsort(d, n, sizeof *d, by_cycle); /* (d is NULL when nothing was recorded) */
   for (size_t i = 0; i < n;) {
     const uint64_t c = d[i].cycle;
     for (; i < n && d[i].cycle == c; i++) count += d[i].a;
@@ -71,8 +71,8 @@ static void print_counts(sim_slot *s, const sim_core_tick *ph) {
 void sim_record_tick(void *ctx, uint32_t tick, const sim_core_tick *ph) {
   sim_slot *s = ctx;
   sim_slot_printf(s, "tick %u\n", tick);
-  qsort(s->rin[R_IN], s->n_rin[R_IN], sizeof(sim_rin), by_cycle);
-  qsort(s->rin[R_OUT], s->n_rin[R_OUT], sizeof(sim_rin), by_cycle);
+  if (s->n_rin[R_IN]) qsort(s->rin[R_IN], s->n_rin[R_IN], sizeof(sim_rin), by_cycle);
+  if (s->n_rin[R_OUT]) qsort(s->rin[R_OUT], s->n_rin[R_OUT], sizeof(sim_rin), by_cycle);
   print_packets(s, R_IN, "in");
   print_full(s, s->l->m->img->arch.router_buffer);
   print_packets(s, R_OUT, "out");

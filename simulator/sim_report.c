@@ -28,6 +28,21 @@ static void *json_malloc(size_t n) {
   return p;
 }
 
+/* Attach item to an object or array; cJSON leaves it to the caller when that fails. */
+static void add(cJSON *parent, const char *key, cJSON *item) {
+  if (!cJSON_AddItemToObject(parent, key, item)) {
+    cJSON_Delete(item);
+    json_oom = 1;
+  }
+}
+
+static void push(cJSON *array, cJSON *item) {
+  if (!cJSON_AddItemToArray(array, item)) {
+    cJSON_Delete(item);
+    json_oom = 1;
+  }
+}
+
 /* ---- building blocks --------------------------------------------------------------------- */
 
 static cJSON *counts_json(const sim_counts *n) {
@@ -57,7 +72,7 @@ static cJSON *stat_json(const sim_stat *s) {
 
 static cJSON *array_of(const double *v, uint32_t n) {
   cJSON *a = cJSON_CreateArray();
-  for (uint32_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+  for (uint32_t i = 0; i < n; i++) push(a, cJSON_CreateNumber(v[i]));
   return a;
 }
 
@@ -96,7 +111,7 @@ static cJSON *arch_json(const glif_arch *a) {
                        a->e_packet, a->e_hop, a->e_barrier, a->static_uw_per_core};
   for (int c = 0; c < SIM_E_STATIC; c++) cJSON_AddNumberToObject(e, sim_ecat_name(c), v[c]);
   cJSON_AddNumberToObject(e, "static_uw_per_core", v[8]);
-  cJSON_AddItemToObject(j, "costs_pj", e);
+  add(j, "costs_pj", e);
   return j;
 }
 
@@ -109,15 +124,15 @@ static cJSON *sample_json(const sim_batch *b, int64_t k) {
     cJSON_AddNumberToObject(j, "label", (double)s->label);
     cJSON_AddBoolToObject(j, "correct", s->predicted == s->label);
   }
-  cJSON_AddItemToObject(j, "outputs", array_of(s->outputs, b->n_outputs));
+  add(j, "outputs", array_of(s->outputs, b->n_outputs));
   cJSON *u = cJSON_CreateArray();
   for (uint32_t i = 0; i < b->n_outputs; i++)
-    cJSON_AddItemToArray(u, cJSON_CreateNumber(s->readout_u[i]));
-  cJSON_AddItemToObject(j, "readout_u", u);
+    push(u, cJSON_CreateNumber(s->readout_u[i]));
+  add(j, "readout_u", u);
   cJSON_AddNumberToObject(j, "latency_cycles", (double)s->cycles);
   cJSON_AddNumberToObject(j, "latency_us", s->latency_us);
-  cJSON_AddItemToObject(j, "energy_pj", energy_json(&s->energy));
-  cJSON_AddItemToObject(j, "counts", counts_json(&s->total));
+  add(j, "energy_pj", energy_json(&s->energy));
+  add(j, "counts", counts_json(&s->total));
   return j;
 }
 
@@ -127,9 +142,9 @@ static cJSON *aggregate_json(const sim_batch *b) {
     cJSON_AddNumberToObject(j, "accuracy", b->accuracy);
     cJSON_AddNumberToObject(j, "correct", (double)b->correct);
   }
-  cJSON_AddItemToObject(j, "latency_cycles", stat_json(&b->latency_cycles));
-  cJSON_AddItemToObject(j, "latency_us", stat_json(&b->latency_us));
-  cJSON_AddItemToObject(j, "energy_pj", stat_json(&b->energy_pj));
+  add(j, "latency_cycles", stat_json(&b->latency_cycles));
+  add(j, "latency_us", stat_json(&b->latency_us));
+  add(j, "energy_pj", stat_json(&b->energy_pj));
   return j;
 }
 
@@ -146,9 +161,9 @@ static cJSON *ticks_json(const glif_arch *a, const sim_batch *b) {
     cJSON_AddNumberToObject(j, "latency_us", (double)t->latency / a->clock_mhz);
     cJSON_AddNumberToObject(j, "update_phase_cycles", (double)t->update_phase);
     cJSON_AddNumberToObject(j, "delivery_end_cycle", (double)t->delivery_end);
-    cJSON_AddItemToObject(j, "counts", counts_json(&t->n));
-    cJSON_AddItemToObject(j, "energy_pj", energy_json(&e));
-    cJSON_AddItemToArray(arr, j);
+    add(j, "counts", counts_json(&t->n));
+    add(j, "energy_pj", energy_json(&e));
+    push(arr, j);
   }
   return arr;
 }
@@ -172,9 +187,9 @@ static cJSON *cores_json(const sim_model *m, const sim_batch *b) {
     cJSON_AddNumberToObject(j, "x", p % a->mesh_x);
     cJSON_AddNumberToObject(j, "y", p / a->mesh_x);
     cJSON_AddBoolToObject(j, "used", used);
-    cJSON_AddItemToObject(j, "counts", counts_json(&b->cores[p]));
-    cJSON_AddItemToObject(j, "energy_pj", energy_json(&e));
-    cJSON_AddItemToArray(arr, j);
+    add(j, "counts", counts_json(&b->cores[p]));
+    add(j, "energy_pj", energy_json(&e));
+    push(arr, j);
   }
   return arr;
 }
@@ -212,7 +227,7 @@ static cJSON *histogram_json(const glif_arch *a, const sim_batch *b) {
     cJSON_AddNumberToObject(j, "min", k ? (double)(1ull << (k - 1)) : 0.0);
     cJSON_AddNumberToObject(j, "max", k ? (double)((1ull << (k - 1)) * 2 - 1) : 0.0);
     cJSON_AddNumberToObject(j, "links", (double)bins[k]);
-    cJSON_AddItemToArray(arr, j);
+    push(arr, j);
   }
   return arr;
 }
@@ -235,7 +250,7 @@ static cJSON *links_json(const glif_arch *a, const sim_batch *b) {
         best = (int64_t)k;
     if (best < 0) break;
     taken[best] = 1;
-    cJSON_AddItemToArray(busiest, link_json(a, (uint32_t)(best / 4), (int)(best % 4), b->links[best]));
+    push(busiest, link_json(a, (uint32_t)(best / 4), (int)(best % 4), b->links[best]));
   }
   glif_free(taken);
   uint64_t max = 0;
@@ -243,8 +258,8 @@ static cJSON *links_json(const glif_arch *a, const sim_batch *b) {
   cJSON_AddNumberToObject(j, "links", (double)n_links);
   cJSON_AddNumberToObject(j, "packets_carried", (double)total);
   cJSON_AddNumberToObject(j, "max_load", (double)max);
-  cJSON_AddItemToObject(j, "busiest", busiest);
-  cJSON_AddItemToObject(j, "histogram", histogram_json(a, b));
+  add(j, "busiest", busiest);
+  add(j, "histogram", histogram_json(a, b));
   return j;
 }
 
@@ -262,8 +277,8 @@ static cJSON *totals_json(const sim_model *m, const sim_batch *b) {
   cJSON *j = cJSON_CreateObject();
   cJSON_AddNumberToObject(j, "cycles", (double)b->cycles);
   cJSON_AddNumberToObject(j, "latency_us", (double)b->cycles / a->clock_mhz);
-  cJSON_AddItemToObject(j, "counts", counts_json(&n));
-  cJSON_AddItemToObject(j, "energy_pj", energy_json(&e));
+  add(j, "counts", counts_json(&n));
+  add(j, "energy_pj", energy_json(&e));
   return j;
 }
 
@@ -273,8 +288,8 @@ static cJSON *io_json(const glif_arch *a, const sim_batch *b) {
   cJSON *j = cJSON_CreateObject();
   cJSON_AddNumberToObject(j, "x", a->io_x);
   cJSON_AddNumberToObject(j, "y", a->io_y);
-  cJSON_AddItemToObject(j, "counts", counts_json(&b->io));
-  cJSON_AddItemToObject(j, "energy_pj", energy_json(&e));
+  add(j, "counts", counts_json(&b->io));
+  add(j, "energy_pj", energy_json(&e));
   return j;
 }
 
@@ -282,17 +297,17 @@ static cJSON *report_json(const sim_model *m, const sim_batch_opts *o, const sim
   cJSON *r = cJSON_CreateObject(), *per = cJSON_CreateArray();
   cJSON_AddNumberToObject(r, "glif_run_report", 1);
   cJSON_AddStringToObject(r, "mode", sim_mode_name(o->mode));
-  cJSON_AddItemToObject(r, "image", image_json(m, o));
-  cJSON_AddItemToObject(r, "arch", arch_json(sim_model_arch(m)));
+  add(r, "image", image_json(m, o));
+  add(r, "arch", arch_json(sim_model_arch(m)));
   cJSON_AddNumberToObject(r, "samples", (double)b->n_samples);
-  for (int64_t k = 0; k < b->n_samples; k++) cJSON_AddItemToArray(per, sample_json(b, k));
-  cJSON_AddItemToObject(r, "per_sample", per);
-  cJSON_AddItemToObject(r, "aggregate", aggregate_json(b));
-  cJSON_AddItemToObject(r, "totals", totals_json(m, b));
-  cJSON_AddItemToObject(r, "ticks", ticks_json(sim_model_arch(m), b));
-  cJSON_AddItemToObject(r, "cores", cores_json(m, b));
-  cJSON_AddItemToObject(r, "io_port", io_json(sim_model_arch(m), b));
-  cJSON_AddItemToObject(r, "links", links_json(sim_model_arch(m), b));
+  for (int64_t k = 0; k < b->n_samples; k++) push(per, sample_json(b, k));
+  add(r, "per_sample", per);
+  add(r, "aggregate", aggregate_json(b));
+  add(r, "totals", totals_json(m, b));
+  add(r, "ticks", ticks_json(sim_model_arch(m), b));
+  add(r, "cores", cores_json(m, b));
+  add(r, "io_port", io_json(sim_model_arch(m), b));
+  add(r, "links", links_json(sim_model_arch(m), b));
   return r;
 }
 

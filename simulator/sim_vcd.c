@@ -177,7 +177,7 @@ int sim_vcd_sample(sim_vcd *v, const sim_slot *s) {
     start[h] = t;
     t += s->tick_lat[h];
   }
-  qsort(s->ev, s->n_ev, sizeof *s->ev, by_time); /* the slot is done; order it */
+  if (s->n_ev) qsort(s->ev, s->n_ev, sizeof *s->ev, by_time); /* the slot is done */
   size_t n;
   vchg *c = changes(v, s, start, &n);
   glif_free(start);

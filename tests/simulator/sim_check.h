@@ -74,7 +74,7 @@ static inline void ck_start(ck_run *k, const img_image *img, int mode, const dou
   if (rc) fprintf(stderr, "run: %s\n", err.msg);
   assert_int_equal(rc, 0);
   k->r = sim_engine_result(k->e);
-  qsort(k->log.ev, k->log.n, sizeof *k->log.ev, ck_cmp_emit);
+  if (k->log.n) qsort(k->log.ev, k->log.n, sizeof *k->log.ev, ck_cmp_emit);
 }
 
 static inline void ck_end(ck_run *k) {

@@ -196,6 +196,7 @@ static char *slurp(const char *path, size_t *n) {
   fseek(f, 0, SEEK_SET);
   char *b = malloc(*n + 1);
   assert_int_equal(fread(b, 1, *n, f), *n);
+  b[*n] = '\0';
   fclose(f);
   return b;
 }
