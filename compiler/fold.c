@@ -434,7 +434,7 @@ static int apply_pool(folder *f, const ir_layer *l, value *out) {
 
 static int apply_bn(folder *f, const ir_layer *l, value *out) {
   term g;
-  double *shift;
+  double *shift = NULL;
   int rc = bn_op(f, l, &g, &shift);
   return rc ? rc : apply_conv_like(f, l, &g, shift, out);
 }
@@ -536,7 +536,7 @@ static int proj_of_term(folder *f, const ir_layer *l, const term *t, int dst, ir
     return 0;
   }
   j->kind = IR_PROJ_DENSE, j->cout = (int)d->n, j->cin = (int)s->n;
-  const double *m;
+  const double *m = NULL;
   int rc = materialise(f, l, t, &m);
   j->wf = (double *)m;
   return rc;
@@ -545,7 +545,7 @@ static int proj_of_term(folder *f, const ir_layer *l, const term *t, int dst, ir
 static int pop_projections(folder *f, const ir_layer *l, const value *in, int dst) {
   const int first = f->net->n_projs;
   for (int i = 0; i < in->n_terms; i++) {
-    ir_proj *j, tmp;
+    ir_proj *j = NULL, tmp;
     memset(&tmp, 0, sizeof tmp);
     int rc = proj_of_term(f, l, in->terms[i], dst, &tmp);
     if (rc) return rc;

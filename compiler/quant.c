@@ -273,7 +273,7 @@ static int graded_inputs(quant *q, int dst, const ir_pop *p, int *graded) {
 static int quant_pop(quant *q, int dst) {
   ir_pop *p = &q->net->pops[dst];
   glif_arena *a = q->ctx->arena;
-  int graded;
+  int graded = 0;
   int rc = graded_inputs(q, dst, p, &graded);
   if (rc) return rc;
   p->wscale = glif_arena_array(a, (size_t)p->c, sizeof(double));

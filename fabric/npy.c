@@ -436,7 +436,7 @@ static int write_body(FILE *f, int dtype, const double *data, int64_t size) {
 
 int npy_write(const char *path, int dtype, int ndim, const int64_t *shape,
               const double *data, glif_err *err) {
-  int64_t size;
+  int64_t size = 0;
   int rc = check_write_args(path, dtype, ndim, shape, data, &size, err);
   if (rc) return rc;
   char text[64 + NPY_MAX_DIMS * 24 + 128];
