@@ -32,7 +32,7 @@ static int find_record_core(sim_layout *l, const sim_batch_opts *o, glif_err *er
   if (o->record_x < 0 || o->record_y < 0 || (uint32_t)o->record_x >= a->mesh_x ||
       (uint32_t)o->record_y >= a->mesh_y ||
       l->m->core_at[(uint32_t)o->record_y * a->mesh_x + (uint32_t)o->record_x] < 0)
-    return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0,
+    return glif_errf(err, GLIF_ERANGE, o->image_path, 0, 0,
                      "--record-core %d,%d: the image uses no core there (mesh %u x %u) - "
                      "pick a used core (glif inspect lists them)", o->record_x,
                      o->record_y, a->mesh_x, a->mesh_y);

@@ -292,7 +292,7 @@ static void test_record_core_must_exist(void **s) {
   const sim_batch_opts o = {.jobs = 1, .record_path = TMP "/rec_none.txt", .record_x = 1,
                             .image_path = "t.img"};
   sim_batch *b = NULL;
-  assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), GLIF_EUSAGE);
+  assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), GLIF_ERANGE);
   assert_non_null(strstr(err.msg, "--record-core 1,0"));
   assert_null(b);
   assert_int_equal(access(TMP "/rec_none.txt", F_OK), -1);
