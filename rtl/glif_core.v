@@ -149,9 +149,10 @@ module glif_core #(
   reg [NCW-1:0] n_neurons;   // columns used, 1..N
   reg [ KW:0] n_chunks;      // ceil(n_neurons / L): crossbar cycles per packet
   reg [TCW-1:0] n_steps;     // T: logical steps of every group
-  // Read in parallel at every tick start, so they are registers, not RAM:
-  reg [ TW-1:0] gp_first[0:G-1];   // first tick of each group's window
-  reg [ GW-1:0] nt_group[0:N-1];   // group of each neuron
+  // Read in parallel at every tick start, so they are registers, not RAM (mem2reg
+  // tells synthesis so):
+  (* mem2reg *) reg [TW-1:0] gp_first[0:G-1];  // first tick of each group's window
+  (* mem2reg *) reg [GW-1:0] nt_group[0:N-1];  // group of each neuron
 
   wire cfg_ctrl = cfg_we && cfg_table == T_CTRL;
   wire cfg_group = cfg_we && cfg_table == T_GROUP;
@@ -359,7 +360,7 @@ module glif_core #(
       assign last = stage1;
       assign pipe_busy = 1'b0;
     end else begin : g_pipe
-      reg [PIPEW-1:0] pipe[1:S-1];
+      (* mem2reg *) reg [PIPEW-1:0] pipe[1:S-1];
       reg [S-1:1] pvalid;
       always @(posedge clk) begin
         if (rst) begin

@@ -16,7 +16,7 @@
 #include "rtl_drive.hpp"
 
 struct rtl_core {
-  rtl::Driver<Vglif_core> *drv;
+  rtl::Driver<rtl::CcModel<Vglif_core>> *drv;
 };
 
 static const rtl_params kParams = RTL_PARAMS_OF(Vglif_core);
@@ -32,7 +32,7 @@ extern "C" int rtl_core_create(rtl_core **out, const img_image *img, uint32_t in
   size_t n = 0;
   if ((rc = rtl_config_words(img, index, &words, &n, err))) return rc;
   rtl_core *c = (rtl_core *)glif_calloc(1, sizeof *c);
-  if (c) c->drv = new (std::nothrow) rtl::Driver<Vglif_core>(kParams);
+  if (c) c->drv = new (std::nothrow) rtl::Driver<rtl::CcModel<Vglif_core>>(kParams);
   if (!c || !c->drv) {
     glif_free(c);
     glif_free(words);

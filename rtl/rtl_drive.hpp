@@ -1,6 +1,6 @@
 /*
- * rtl_drive.hpp - drives one verilated glif_core (C++ class M, any parameters) through
- * the cycle protocol of rtl_core.h.
+ * rtl_drive.hpp - drives one verilated glif_core (any parameters, C++ or SystemC
+ * model) through the cycle protocol of rtl_core.h.
  *
  * Pipeline position: the one place that knows how the core's ports are clocked. The RTL
  * backend (rtl_core.cpp, the default-parameter model) and the directed core test (two
@@ -42,19 +42,46 @@ inline uint32_t mask(uint32_t v, unsigned bits) {
   return bits >= 32 ? v : v & ((1u << bits) - 1u);
 }
 
+// The harness view of a verilated C++ model V: the ports are V's members; eval() is
+// V's; a VCD is written through VerilatedVcdC with one dump per evaluation. (The
+// SystemC testbench has its own adapter with the same members.)
+struct ContextHolder {
+  std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
+  ContextHolder() { ctx->traceEverOn(true); }
+};
+
+template <class V>
+class CcModel : private ContextHolder, public V {
+ public:
+  CcModel() : ContextHolder(), V(ctx.get()) {}
+  ~CcModel() override {
+    if (vcd_) vcd_->close();
+    V::final();
+  }
+  bool trace_open(const char *path) {
+    vcd_.reset(new VerilatedVcdC);
+    V::trace(vcd_.get(), 99);
+    vcd_->open(path);
+    return vcd_->isOpen();
+  }
+  void trace_dump(uint64_t t) {
+    if (vcd_) vcd_->dump(t);
+  }
+
+ private:
+  std::unique_ptr<VerilatedVcdC> vcd_;
+};
+
+// M: a harness model (CcModel<V>, or the SystemC adapter) with glif_core's ports as
+// assignable/readable members, eval(), trace_open(path) and trace_dump(time).
 template <class M>
 class Driver {
  public:
-  explicit Driver(const rtl_params &p) : p_(p), ctx_(new VerilatedContext), m_(new M(ctx_.get())) {
-    ctx_->traceEverOn(true);
+  explicit Driver(const rtl_params &p) : p_(p), m_(new M) {
     m_->rst = 1;
     clock();
     m_->rst = 0;
     wait_idle();
-  }
-  ~Driver() {
-    if (vcd_) vcd_->close();
-    m_->final();
   }
   Driver(const Driver &) = delete;
   Driver &operator=(const Driver &) = delete;
@@ -62,12 +89,7 @@ class Driver {
   const rtl_params &params() const { return p_; }
   M &model() { return *m_; }
 
-  bool trace(const char *path) {
-    vcd_.reset(new VerilatedVcdC);
-    m_->trace(vcd_.get(), 99);
-    vcd_->open(path);
-    return vcd_->isOpen();
-  }
+  bool trace(const char *path) { return m_->trace_open(path); }
 
   void configure(const rtl_cfg *w, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -158,7 +180,7 @@ class Driver {
   void state(uint32_t j, int32_t *u, uint8_t *s) const {
     m_->dbg_neuron = j;
     m_->eval();
-    *u = sext(m_->dbg_u, p_.v);
+    *u = sext((uint32_t)m_->dbg_u, p_.v);
     *s = (uint8_t)m_->dbg_s;
   }
 
@@ -210,7 +232,7 @@ class Driver {
   }
 
   void dump() {
-    if (vcd_) vcd_->dump(time_);
+    m_->trace_dump(time_);
     time_ += 5;
   }
 
@@ -219,9 +241,7 @@ class Driver {
   }
 
   rtl_params p_;
-  std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<M> m_;
-  std::unique_ptr<VerilatedVcdC> vcd_;
   rtl_hooks hooks_{};
   rtl_tick_stats st_{};
   Counters base_{};

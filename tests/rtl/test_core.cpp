@@ -40,7 +40,7 @@ const uint32_t kOne = 1u << 15;  // 1.0 in UQ1.15 (the default F)
 // The RTL core and the reference, loaded with the same image, run side by side.
 template <class M>
 struct Pair {
-  rtl::Driver<M> rtl;
+  rtl::Driver<rtl::CcModel<M>> rtl;
   ref::Core ref;
   fx::Log lr, lf;
   const img_image *img;
