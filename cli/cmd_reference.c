@@ -152,6 +152,27 @@ static void print_header(const run *r) {
            n->model->layers[in->layer].range > 0 ? "the model" : "--calibrate");
 }
 
+/* With --calibrate: the quantiser's per-layer report (worst case vs what was seen). */
+static void print_calibration(const run *r) {
+  const ir_net *n = r->ctx.net;
+  if (r->a->fl || n->n_pops < 2 || !n->pops[1].stats.calibrated) return;
+  printf("# quantisation, calibrated on %" PRId64 " sample%s (A = %u, V = %u bits):\n",
+         r->ctx.calib.n_samples, r->ctx.calib.n_samples == 1 ? "" : "s",
+         r->ctx.arch.acc_bits, r->ctx.arch.membrane_bits);
+  printf("#   %-28s %5s %12s %12s %12s %12s %9s %11s %5s\n", "layer", "M", "acc worst",
+         "acc seen", "mem worst", "mem seen", "spikes=", "rmse", "sat");
+  for (int i = 1; i < n->n_pops; i++) {
+    const ir_qstats *s = &n->pops[i].stats;
+    char m[16];
+    snprintf(m, sizeof m, s->shift_min == s->shift_max ? "%d" : "%d-%d", s->shift_min,
+             s->shift_max);
+    printf("#   %-28s %5s %12" PRId64 " %12" PRId64 " %12" PRId64 " %12" PRId64
+           " %8.4f%% %11.4g %5" PRIu64 "\n", n->pops[i].name, m, s->acc_worst, s->acc_seen,
+           s->mem_worst, s->mem_seen, 100 * s->spike_agreement, s->membrane_rmse,
+           s->saturations);
+  }
+}
+
 static void print_sample(const run *r, int64_t k) {
   const ir_net *n = r->ctx.net;
   printf("sample %" PRId64 " class %" PRId64, k, ref_class(r->rm));
@@ -356,7 +377,7 @@ int cmd_reference(int argc, char **argv) {
   int rc = setup(&r, &err);
   if (!rc) {
     r.progress = isatty(2) && (a.quiet || !isatty(1)) && r.n_samples > 1;
-    if (!a.quiet) print_header(&r);
+    if (!a.quiet) print_header(&r), print_calibration(&r);
     for (int64_t k = 0; !rc && k < r.n_samples; k++) rc = one_sample(&r, k, &err);
   }
   if (!rc) rc = finish(&r, &err);
