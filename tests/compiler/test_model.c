@@ -313,6 +313,47 @@ static void test_calibration_shapes(void **state) {
   }
 }
 
+/* Bad input never crashes or hangs: 400 random edits of a valid model (bytes deleted,
+ * replaced by YAML punctuation or digits, duplicated lines) each either compile or fail
+ * with a code, a message and a position inside the file. Explicit seed. */
+static void test_mutations_never_crash(void **state) {
+  (void)state;
+  static const char alphabet[] = "[]{},:-#&*!|>'\" \t\n0123456789.eE+-xyzabc";
+  const size_t n = strlen(valid);
+  char *text = malloc(2 * n + 8);
+  int failed = 0, lines = 0;
+  for (const char *c = valid; *c; c++) lines += *c == '\n';
+  rng_state = 20240601;
+  for (int iter = 0; iter < 400; iter++) {
+    strcpy(text, valid);
+    const int edits = 1 + iter % 4;
+    for (int e = 0; e < edits; e++) {
+      size_t len = strlen(text), at = (size_t)(urand() * (double)len);
+      const int kind = (int)(urand() * 3);
+      if (kind == 0 && len > 1) memmove(text + at, text + at + 1, len - at);  /* delete */
+      else if (kind == 1) text[at] = alphabet[(int)(urand() * (sizeof alphabet - 1))];
+      else if (len + 2 < 2 * n) {                                            /* insert */
+        memmove(text + at + 1, text + at, len - at + 1);
+        text[at] = alphabet[(int)(urand() * (sizeof alphabet - 1))];
+      }
+    }
+    cc_ctx ctx;
+    cc_options opt;
+    glif_err err;
+    int rc = run_front_opts(&ctx, &opt, write_text("mut.yaml", text), NULL, NULL, &err);
+    if (!rc) {
+      cc_destroy(&ctx);
+      continue;
+    }
+    failed++;
+    assert_true(rc < 0);
+    assert_true(err.msg[0] != '\0');
+    assert_true(err.line >= 0 && err.line <= lines + 8);
+  }
+  assert_true(failed > 200); /* most edits break the model, and are reported */
+  free(text);
+}
+
 /* Every allocation of load and check failing in turn: GLIF_ENOMEM, no crash, no leak. */
 static void test_alloc_failure(void **state) {
   (void)state;
@@ -344,6 +385,7 @@ int main(void) {
       cmocka_unit_test(test_valid_model),
       cmocka_unit_test(test_attributes_and_files),
       cmocka_unit_test(test_calibration_shapes),
+      cmocka_unit_test(test_mutations_never_crash),
       cmocka_unit_test(test_alloc_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
