@@ -15,10 +15,13 @@
 #include "../fabric/npy.h"
 #include "../simulator/sim.h"
 #include "cli.h"
+#ifdef GLIF_HAVE_RTL_BACKEND
+#include "../rtl/rtl_backend.h"
+#endif
 
 typedef struct run_args {
   const char *image, *input, *labels, *arch, *report, *trace, *vcd, *record;
-  int mode, jobs, quiet, progress, rec_x, rec_y, has_rec_core;
+  int mode, jobs, quiet, progress, rec_x, rec_y, has_rec_core, rtl;
 } run_args;
 
 static void usage(FILE *out) {
@@ -26,7 +29,8 @@ static void usage(FILE *out) {
           "usage: glif run CHIP.img --input X.npy [--labels Y.npy] [--arch ARCH]\n"
           "                [--mode event|cycle] [--jobs N] [--report RUN.json]\n"
           "                [--trace FILE.trace] [--trace FILE.vcd]\n"
-          "                [--record-core X,Y --record FILE] [--quiet] [--no-progress]\n\n"
+          "                [--record-core X,Y --record FILE] [--backend c|rtl]\n"
+          "                [--quiet] [--no-progress]\n\n"
           "Executes a chip image the way the fabric would (docs/timing.md), cycle by cycle,\n"
           "and reports the outputs, the predicted class, latency, energy and traffic.\n\n"
           "  --input X.npy       samples: [C,H,W] or [N,C,H,W] (direct encoding),\n"
@@ -41,6 +45,8 @@ static void usage(FILE *out) {
           "  --trace FILE.vcd    spike waveforms (VCD) for GTKWave; both may be given\n"
           "  --record-core X,Y   with --record FILE: every input, output and state of core\n"
           "                      (X, Y) per tick, for replaying the core in RTL\n"
+          "  --backend c|rtl     core model: C (default) or the verilated RTL core of\n"
+          "                      rtl/glif_core.v (cycle mode; docs/rtl.md)\n"
           "  --quiet             no summary on stdout\n"
           "  --no-progress       no progress bar (it only shows on a terminal anyway)\n");
 }
@@ -67,6 +73,9 @@ static int take_value(run_args *a, const char *opt, const char *v) {
   else if (!strcmp(opt, "--mode")) {
     if (strcmp(v, "event") && strcmp(v, "cycle")) return usage_error("--mode is event or cycle", v);
     a->mode = !strcmp(v, "cycle") ? SIM_MODE_CYCLE : SIM_MODE_EVENT;
+  } else if (!strcmp(opt, "--backend")) {
+    if (strcmp(v, "c") && strcmp(v, "rtl")) return usage_error("--backend is c or rtl", v);
+    a->rtl = !strcmp(v, "rtl");
   } else if (!strcmp(opt, "--jobs")) {
     char *end;
     long n = strtol(v, &end, 10);
@@ -87,7 +96,8 @@ static int take_value(run_args *a, const char *opt, const char *v) {
 
 static int parse(int argc, char **argv, run_args *a) {
   static const char *const valued[] = {"--input", "--labels", "--arch", "--report", "--record",
-                                       "--trace", "--mode", "--jobs", "--record-core", NULL};
+                                       "--trace", "--mode", "--jobs", "--record-core", "--backend",
+                                       NULL};
   memset(a, 0, sizeof *a);
   a->jobs = 1;
   a->progress = 1;
@@ -161,12 +171,19 @@ static int simulate(const run_args *a, run_state *st, glif_err *err) {
     return rc;
   if (a->labels && (rc = read_labels(a->labels, st->n, st->img->n_outputs, &st->labels, err)))
     return rc;
-  const sim_batch_opts o = {.mode = a->mode, .jobs = a->jobs, .trace_path = a->trace,
-                            .vcd_path = a->vcd, .record_path = a->record,
+  sim_core_factory backend = NULL;
+#ifdef GLIF_HAVE_RTL_BACKEND
+  if (a->rtl) backend = rtl_backend_core;
+#endif
+  if (a->rtl && !backend)
+    return glif_errf(err, GLIF_EUNSUPPORTED, NULL, 0, 0, "this glif was built without the "
+                     "RTL backend (no Verilator at build time) - install verilator and rebuild");
+  const sim_batch_opts o = {.mode = a->rtl ? SIM_MODE_CYCLE : a->mode, .jobs = a->jobs,
+                            .trace_path = a->trace, .vcd_path = a->vcd, .record_path = a->record,
                             .record_x = a->rec_x, .record_y = a->rec_y,
                             .image_path = a->image,
                             .progress = a->progress && !a->quiet && isatty(2),
-                            .report_path = a->report};
+                            .report_path = a->report, .core_factory = backend};
   if ((rc = sim_batch_run(st->m, &o, st->x.data, st->n, st->labels, &st->b, err))) {
     if (!err->file[0]) snprintf(err->file, sizeof err->file, "%s", a->input);
     return rc;

@@ -135,6 +135,9 @@ int sim_engine_run(sim_engine *e, const double *sample, glif_err *err);
 /* The result of the last run; valid until the next run or destroy. */
 const sim_result *sim_engine_result(const sim_engine *e);
 
+/* Name of the core implementation a run uses ("c-model", or a backend's ops name). */
+const char *sim_engine_core_name(const sim_engine *e);
+
 /* ---- energy --------------------------------------------------------------------- */
 
 /* Dynamic energy of counts n (the seven event categories; barrier and static 0). */
@@ -157,6 +160,13 @@ uint64_t sim_counts_get(const sim_counts *n, int i);
 
 /* ---- batches, traces and reports --------------------------------------------------- */
 
+struct sim_core_ops;
+/* Builds the implementation of core `index` (img->cores order) that replaces the C core
+ * model in cycle mode, e.g. the RTL backend (rtl/rtl_backend.h). */
+typedef int (*sim_core_factory)(void *ctx, const sim_model *m, uint32_t index,
+                                const struct sim_core_ops **ops, void **core,
+                                glif_err *err);
+
 typedef struct sim_batch_opts {
   int mode;                 /* enum sim_mode */
   int jobs;                 /* threads, >= 1; results never depend on it */
@@ -167,6 +177,9 @@ typedef struct sim_batch_opts {
   const char *image_path;   /* for reports and records ("" if none) */
   int progress;             /* progress bar on stderr */
   const char *report_path;  /* run.json, or NULL */
+  sim_core_factory core_factory; /* NULL: the C core model; else every core from it
+                                    (needs SIM_MODE_CYCLE) */
+  void *core_factory_ctx;
 } sim_batch_opts;
 
 /* Per-sample summary kept for a batch. */
@@ -202,6 +215,7 @@ typedef struct sim_batch {
   int64_t correct;
   double accuracy;
   sim_stat latency_cycles, latency_us, energy_pj;
+  const char *core_model;   /* implementation of the cores ("c-model", "rtl", ...) */
 } sim_batch;
 
 /* Runs samples [n_samples x sample_size] (labels may be NULL). Writes the requested

@@ -247,6 +247,25 @@ void sim_batch_free(sim_batch *b) {
   glif_free(b);
 }
 
+/* A core backend's cores replace the C core models of engine e (cycle mode only). */
+static int replace_cores(const brun *run, sim_engine *e, glif_err *err) {
+  const img_image *img = run->m->img;
+  if (run->o->mode != SIM_MODE_CYCLE)
+    return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0,
+                     "a core backend runs in the cycle-stepped mode only - use --mode cycle");
+  for (uint32_t i = 0; i < img->n_cores; i++) {
+    const sim_core_ops *ops;
+    void *core;
+    int rc = run->o->core_factory(run->o->core_factory_ctx, run->m, i, &ops, &core, err);
+    if (rc) return rc;
+    if ((rc = sim_engine_replace_core(e, img->cores[i].x, img->cores[i].y, ops, core, err))) {
+      ops->destroy(core);
+      return rc;
+    }
+  }
+  return 0;
+}
+
 static int alloc_workers(brun *run, glif_err *err) {
   const sim_model *m = run->m;
   run->w = glif_calloc((size_t)run->n_workers, sizeof *run->w);
@@ -265,6 +284,7 @@ static int alloc_workers(brun *run, glif_err *err) {
     if (!w->ticks || !w->cores || !w->links)
       return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = sim_engine_create(&w->e, m, run->o->mode, err);
+    if (!rc && run->o->core_factory) rc = replace_cores(run, w->e, err);
     if (rc) return rc;
   }
   return 0;
@@ -381,7 +401,11 @@ int sim_batch_run(const sim_model *m, const sim_batch_opts *o, const double *sam
   run.n_slots = run.n_workers == 1 ? 1 : 4 * run.n_workers;
   if (!(run.b = alloc_batch(m, n_samples))) return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory");
   if (!(rc = sim_layout_create(&run.l, m, o, err)) && !(rc = alloc_workers(&run, err)) &&
-      !(rc = open_outputs(&run, err)) && !(rc = batch_loop(&run, err))) {
+      !(rc = open_outputs(&run, err))) {
+    run.b->core_model = sim_engine_core_name(run.w[0].e);
+    rc = batch_loop(&run, err);
+  }
+  if (!rc) {
     merge(&run);
     if (aggregate(run.b, labels != NULL)) rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory");
   }

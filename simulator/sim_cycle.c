@@ -377,3 +377,8 @@ int sim_cy_replace_core(sim_engine *e, uint32_t ci, const sim_core_ops *ops, voi
   bind(e, ci);
   return 0;
 }
+
+const char *sim_cy_core_name(const sim_engine *e) {
+  const sim_cy *v = e->cy;
+  return e->m->n_cores && v->ops[0] ? v->ops[0]->name : sim_ccore_ops.name;
+}

@@ -98,6 +98,10 @@ int sim_engine_run(sim_engine *e, const double *sample, glif_err *err) {
 
 const sim_result *sim_engine_result(const sim_engine *e) { return &e->res; }
 
+const char *sim_engine_core_name(const sim_engine *e) {
+  return e->cy ? sim_cy_core_name(e) : sim_ccore_ops.name;
+}
+
 int sim_engine_replace_core(sim_engine *e, uint32_t x, uint32_t y,
                             const sim_core_ops *ops, void *core, glif_err *err) {
   const glif_arch *a = &e->m->img->arch;

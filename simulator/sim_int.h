@@ -152,6 +152,7 @@ void sim_cy_destroy(sim_engine *e);
 int sim_cy_run(sim_engine *e, glif_err *err);
 int sim_cy_replace_core(sim_engine *e, uint32_t core, const sim_core_ops *ops,
                         void *impl, glif_err *err);
+const char *sim_cy_core_name(const sim_engine *e);
 
 /* Attaches observers to the next runs (NULL detaches). */
 void sim_engine_observe(sim_engine *e, const sim_obs *obs);

@@ -297,6 +297,7 @@ static cJSON *report_json(const sim_model *m, const sim_batch_opts *o, const sim
   cJSON *r = cJSON_CreateObject(), *per = cJSON_CreateArray();
   cJSON_AddNumberToObject(r, "glif_run_report", 1);
   cJSON_AddStringToObject(r, "mode", sim_mode_name(o->mode));
+  cJSON_AddStringToObject(r, "core_model", b->core_model ? b->core_model : "c-model");
   add(r, "image", image_json(m, o));
   add(r, "arch", arch_json(sim_model_arch(m)));
   cJSON_AddNumberToObject(r, "samples", (double)b->n_samples);

@@ -115,6 +115,8 @@ void sim_summary_print(FILE *out, const sim_model *m, const sim_batch_opts *o,
                "(%.4g MHz); %s mode\n",
           img->model_name, img->T, img->n_ticks, img->n_cores, a->mesh_x, a->mesh_y,
           a->name, a->clock_mhz, o->mode == SIM_MODE_CYCLE ? "cycle-stepped" : "event-driven");
+  if (b->core_model && strcmp(b->core_model, "c-model"))
+    fprintf(out, "cores: %s model\n", b->core_model);
   if (b->n_samples == 1) print_one(out, m, b);
   else print_batch(out, b);
   print_traffic(out, b, a);
