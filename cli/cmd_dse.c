@@ -1,13 +1,9 @@
-/* cmd_dse.c - `glif dse`: placeholder until this subcommand lands. */
-#include <stdio.h>
-
+/*
+ * cmd_dse.c - `glif dse MODEL.yaml --sweep ...`: design-space exploration. The command
+ * lives in the dse library (dse/command.c), shared with the MPI launcher glif-dse-mpi;
+ * this file only dispatches to it. docs/dse.md describes the options and the results.
+ */
+#include "../dse/dse.h"
 #include "cli.h"
 
-int cmd_dse(int argc, char **argv) {
-  if (argc > 1 && cli_is_help(argv[1])) {
-    printf("usage: glif dse ...\n\n`glif dse` is not built yet.\n");
-    return 0;
-  }
-  fprintf(stderr, "glif dse: not built yet\n");
-  return 1;
-}
+int cmd_dse(int argc, char **argv) { return dse_command(argc, argv, NULL); }
