@@ -6,6 +6,7 @@
  *   front_yaml.c   YAML document with 1-based positions, typed scalars, tensors
  *   model.c        the load pass (ir_model) and the input/calibration sample layout
  *   check.c fold.c quant.c sched.c   the other passes
+ *   front_check.c  invariants of ir_net between passes
  */
 #ifndef GLIF_FRONT_H
 #define GLIF_FRONT_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <yaml.h>
 
+#include "../fabric/arch.h"
 #include "../fabric/err.h"
 #include "../fabric/mem.h"
 #include "../fabric/npy.h"
@@ -71,6 +73,15 @@ int front_tensor(front_yaml *y, yaml_node_t *n, const char *dir, const char *wha
  * or [N, T, C, H, W]. *n_samples receives N (1 for a single sample). */
 int front_input_samples(const ir_layer *input, int T, const npy_array *a,
                         const char *path, int64_t *n_samples, glif_err *err);
+
+/* ---- invariants (front_check.c) ------------------------------------------------- */
+
+enum front_stage { FRONT_FOLDED = 0, FRONT_QUANTISED = 1, FRONT_SCHEDULED = 2 };
+
+/* Checks what every consumer of ir_net relies on after fold, quantise or schedule
+ * (shapes of projections against populations, topological order, finite parameters,
+ * scales and shifts in range, offsets and delays consistent). GLIF_EINTERNAL if not. */
+int front_check_net(const ir_net *n, const glif_arch *a, int stage, glif_err *err);
 
 /* round(v) with halves away from zero (the quantiser's and the golden model's rule). */
 static inline double front_round(double v) { return round(v); }

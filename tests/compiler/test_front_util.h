@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "compiler/compile.h"
+#include "compiler/front.h"
 #include "fabric/npy.h"
 
 #define TEST_UNUSED __attribute__((unused))
@@ -98,8 +99,19 @@ TEST_UNUSED static int run_front_opts(cc_ctx *ctx, cc_options *opt, const char *
   if (rc) return rc;
   if (arch) ctx->arch = *arch;
   rc = cc_run(ctx, err);
-  if (rc) cc_destroy(ctx);
-  return rc;
+  if (rc) {
+    cc_destroy(ctx);
+    return rc;
+  }
+  /* every front end a test drives is also checked against the ir_net invariants */
+  const char *s = opt->stop_after;
+  const int stage = !strcmp(s, "fold") ? FRONT_FOLDED : !strcmp(s, "quantise") ? FRONT_QUANTISED
+                                                                                : FRONT_SCHEDULED;
+  glif_err bad;
+  if ((!strcmp(s, "fold") || !strcmp(s, "quantise") || !strcmp(s, "schedule")) &&
+      front_check_net(ctx->net, &ctx->arch, stage, &bad))
+    fail_msg("%s: %s", model, bad.msg);
+  return 0;
 }
 
 /* ---- a growing text buffer (model YAML written by tests) ------------------------ */
