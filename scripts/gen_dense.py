@@ -5,8 +5,9 @@ for simulator benchmarks and tests.
     /usr/bin/python3 scripts/gen_dense.py -o OUT --sizes 1024,1024,1024,10 --T 4 \
         --rate 0.1 --samples 8 --seed 1
 
-writes OUT/model.yaml, the tensors beside it, and OUT/inputs.npy ([samples, n_in],
-uniform in [-1, 1], direct encoding with range 1). The network is
+writes OUT/model.yaml, the tensors beside it, and OUT/inputs.npy: [samples, n_in]
+uniform in [-1, 1] (direct encoding, range 1), or with --encoding spikes [samples, T,
+n_in] of 0/1 spikes, each 1 with probability --in-rate. The network is
 input -> linear -> glif -> ... -> linear -> readout, one glif per hidden size.
 Weights are uniform with variance 1/fan-in; every hidden layer's threshold Vth is set
 so that the layer fires at about --rate (the fraction of neuron-steps with a spike)
@@ -79,18 +80,28 @@ def main(argv):
     ap.add_argument("--rate", type=float, default=0.1, help="target firing rate")
     ap.add_argument("--samples", type=int, default=4, help="inputs to write")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--encoding", choices=["direct", "spikes"], default="direct")
+    ap.add_argument("--in-rate", type=float, default=0.1,
+                    help="spikes encoding: probability of an input spike")
     a = ap.parse_args(argv)
     sizes = [int(s) for s in a.sizes.split(",")]
     if len(sizes) < 3 or min(sizes) < 1 or not 0 < a.rate < 1 or a.T < 1:
         ap.error("need --sizes with at least 3 positive sizes, 0 < --rate < 1, --T >= 1")
     os.makedirs(a.out, exist_ok=True)
     rng = np.random.default_rng(a.seed)
-    x = rng.uniform(-1.0, 1.0, (a.samples, sizes[0]))
-    np.save(os.path.join(a.out, "inputs.npy"), x.astype(np.float32))
     lines = ["glif_model: 1", "name: dense-" + "-".join(map(str, sizes)),
-             "timesteps: %d" % a.T, "layers:",
-             "  - {name: x, type: input, shape: [%d], encoding: direct, range: 1.0}" % sizes[0]]
-    src, act = "x", np.stack([x] * a.T)  # [T, samples, n]
+             "timesteps: %d" % a.T, "layers:"]
+    if a.encoding == "direct":
+        x = rng.uniform(-1.0, 1.0, (a.samples, sizes[0]))
+        act = np.stack([x] * a.T)  # [T, samples, n]
+        lines.append("  - {name: x, type: input, shape: [%d], encoding: direct, range: 1.0}"
+                     % sizes[0])
+    else:
+        x = (rng.uniform(0.0, 1.0, (a.samples, a.T, sizes[0])) < a.in_rate).astype(np.float64)
+        act = x.transpose(1, 0, 2)
+        lines.append("  - {name: x, type: input, shape: [%d, 1, 1], encoding: spikes}" % sizes[0])
+    np.save(os.path.join(a.out, "inputs.npy"), x.astype(np.float32))
+    src = "x"
     for i, n in enumerate(sizes[1:], 1):
         fan_in = sizes[i - 1]
         w = rng.uniform(-1.0, 1.0, (n, fan_in)) * np.sqrt(3.0 / fan_in)

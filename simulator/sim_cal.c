@@ -21,10 +21,8 @@ int sim_cal_init(sim_cal *c, uint32_t n, uint32_t horizon) {
   c->n = n;
   c->head = glif_malloc(sizeof *c->head * c->size);
   c->bits = glif_calloc(c->size / 64, sizeof *c->bits);
-  c->prev = glif_malloc(sizeof *c->prev * (n ? n : 1));
-  c->next = glif_malloc(sizeof *c->next * (n ? n : 1));
-  c->at = glif_malloc(sizeof *c->at * (n ? n : 1));
-  if (!c->head || !c->bits || !c->prev || !c->next || !c->at) {
+  c->node = glif_malloc(sizeof *c->node * (n ? n : 1));
+  if (!c->head || !c->bits || !c->node) {
     sim_cal_free(c);
     return GLIF_ENOMEM;
   }
@@ -35,42 +33,42 @@ int sim_cal_init(sim_cal *c, uint32_t n, uint32_t horizon) {
 void sim_cal_free(sim_cal *c) {
   glif_free(c->head);
   glif_free(c->bits);
-  glif_free(c->prev);
-  glif_free(c->next);
-  glif_free(c->at);
+  glif_free(c->node);
   memset(c, 0, sizeof *c);
 }
 
 void sim_cal_reset(sim_cal *c, uint64_t now) {
   for (uint32_t b = 0; b < c->size; b++) c->head[b] = -1;
   memset(c->bits, 0, sizeof *c->bits * (c->size / 64));
-  for (uint32_t i = 0; i < c->n; i++) c->at[i] = UINT64_MAX;
+  for (uint32_t i = 0; i < c->n; i++) c->node[i].at = UINT64_MAX;
   c->now = now;
   c->pending = 0;
 }
 
 static void unlink_node(sim_cal *c, uint32_t i) {
-  const uint32_t b = (uint32_t)(c->at[i] & c->mask);
-  if (c->prev[i] >= 0)
-    c->next[c->prev[i]] = c->next[i];
+  sim_cal_node *x = &c->node[i];
+  const uint32_t b = (uint32_t)(x->at & c->mask);
+  if (x->prev >= 0)
+    c->node[x->prev].next = x->next;
   else
-    c->head[b] = c->next[i];
-  if (c->next[i] >= 0) c->prev[c->next[i]] = c->prev[i];
+    c->head[b] = x->next;
+  if (x->next >= 0) c->node[x->next].prev = x->prev;
   if (c->head[b] < 0) c->bits[b >> 6] &= ~(1ull << (b & 63));
-  c->at[i] = UINT64_MAX;
+  x->at = UINT64_MAX;
   c->pending--;
 }
 
 void sim_cal_schedule(sim_cal *c, uint32_t i, uint64_t t) {
-  if (c->at[i] <= t) return; /* an earlier wake-up recomputes everything */
-  if (c->at[i] != UINT64_MAX) unlink_node(c, i);
+  sim_cal_node *x = &c->node[i];
+  if (x->at <= t) return; /* an earlier wake-up recomputes everything */
+  if (x->at != UINT64_MAX) unlink_node(c, i);
   const uint32_t b = (uint32_t)(t & c->mask);
-  c->prev[i] = -1;
-  c->next[i] = c->head[b];
-  if (c->head[b] >= 0) c->prev[c->head[b]] = (int32_t)i;
+  x->prev = -1;
+  x->next = c->head[b];
+  if (c->head[b] >= 0) c->node[c->head[b]].prev = (int32_t)i;
   c->head[b] = (int32_t)i;
   c->bits[b >> 6] |= 1ull << (b & 63);
-  c->at[i] = t;
+  x->at = t;
   c->pending++;
 }
 
@@ -90,7 +88,7 @@ int32_t sim_cal_pop(sim_cal *c) {
   if (!c->pending) return -1;
   const uint32_t b = next_bucket(c, (uint32_t)(c->now & c->mask));
   const int32_t i = c->head[b];
-  c->now = c->at[i];
+  c->now = c->node[i].at;
   unlink_node(c, (uint32_t)i);
   return i;
 }

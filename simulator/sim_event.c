@@ -24,14 +24,21 @@
 /* A FIFO of packets with one writer and one reader. */
 typedef struct ev_buf {
   sim_packet *pk;        /* [cap] ring */
-  uint32_t cap, head, count;
   uint64_t pop_at;       /* cycle of the last pop; its slot is free from pop_at + 1 */
+  uint32_t cap, head, count;
+  uint32_t writer;       /* component woken when a full buffer frees a slot */
   uint8_t waiter;        /* the writer found the buffer full and sleeps until a pop */
 } ev_buf;
 
 typedef struct ev_router {
   ev_buf in[P_COUNT];    /* input buffers: Local, North, East, South, West */
+  ev_buf *down[P_COUNT]; /* where each output leads: a neighbour's input buffer, or
+                            the core's input buffer (Local); NULL: no link */
+  uint32_t next[P_COUNT];/* the component reading it: neighbour router or core IE */
+  int32_t core;          /* core index at this position, -1 */
+  uint16_t x, y;
   uint8_t last[P_COUNT]; /* per output port: the input port granted last */
+  uint8_t busy;          /* bit p: input buffer p holds packets */
 } ev_router;
 
 typedef struct ev_emit {
@@ -56,7 +63,6 @@ struct sim_ev {
   ev_router *rt;         /* [n_pos] */
   sim_packet *store;     /* storage of every buffer */
   ev_core *core;         /* [n_cores] */
-  uint16_t *rx, *ry;     /* [n_pos] router coordinates */
   sim_counts *tc;        /* [n_pos] counts of the current tick */
   uint32_t *touched;     /* [n_pos] positions with counts this tick */
   uint32_t *stamp;       /* [n_pos] tick + 1 when in touched */
@@ -72,6 +78,13 @@ struct sim_ev {
 };
 
 #define NOW_ROOM(b, c) ((b)->count + ((b)->pop_at == (c)) < (b)->cap)
+
+/* Round robin (docs/timing.md): the first candidate after `last` in the order Local,
+ * North, East, South, West, i.e. the lowest candidate above `last`, else the lowest. */
+static int rr_pick(uint32_t cand, uint32_t last) {
+  const uint32_t above = cand & (0x1Eu << last) & 0x1Fu;
+  return __builtin_ctz(above ? above : cand);
+}
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
@@ -98,131 +111,96 @@ static sim_packet buf_pop(ev_buf *b, uint64_t c) {
   return p;
 }
 
-/* Output port for a packet at router r (XY routing). */
-static int route(const sim_ev *v, uint32_t r, const sim_packet *p) {
-  if (p->x != v->rx[r]) return p->x > v->rx[r] ? P_E : P_W;
-  if (p->y != v->ry[r]) return p->y > v->ry[r] ? P_S : P_N;
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* Output port for a packet at router rt (XY routing). */
+static int route(const ev_router *rt, const sim_packet *p) {
+  if (p->x != rt->x) return p->x > rt->x ? P_E : P_W;
+  if (p->y != rt->y) return p->y > rt->y ? P_S : P_N;
   return P_L;
 }
 
-/* Neighbour of r through output port o, and the input port the packet enters there. */
-static uint32_t neighbour(const sim_model *m, uint32_t r, int o, int *in_port) {
-  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
-  *in_port = opposite[o];
-  switch (o) {
-  case P_N: return r - m->img->arch.mesh_x;
-  case P_S: return r + m->img->arch.mesh_x;
-  case P_E: return r + 1;
-  default: return r - 1;
+/* Puts pk into input port p of router r, eligible from pk.t; wakes r for a new head. */
+static void router_push(sim_engine *e, uint32_t r, int p, const sim_packet *pk) {
+  ev_router *rt = &e->ev->rt[r];
+  buf_push(&rt->in[p], pk);
+  if (rt->in[p].count == 1) {
+    rt->busy |= (uint8_t)(1u << p);
+    sim_cal_schedule(&e->ev->cal, r, pk->t);
   }
-}
-
-/* The component that writes input port p of router r: wakes it after a pop. Input
- * port p (North, East, ...) is fed by the neighbour in direction p. */
-static void wake_writer(sim_engine *e, uint32_t r, int p, uint64_t t) {
-  sim_ev *v = e->ev;
-  int in;
-  if (p == P_L)
-    sim_cal_schedule(&v->cal, v->id_oe + (uint32_t)e->m->core_at[r], t);
-  else if (p == P_W && v->rx[r] == 0)
-    sim_cal_schedule(&v->cal, v->id_host, t); /* the I/O port (the only x = 0 writer) */
-  else
-    sim_cal_schedule(&v->cal, neighbour(e->m, r, p, &in), t);
 }
 
 /* ---- routers ------------------------------------------------------------------------ */
 
-static void eject(sim_engine *e, uint32_t r, sim_packet pk, uint64_t c) {
+static void eject(sim_engine *e, ev_router *rt, sim_packet pk, uint64_t c) {
   sim_ev *v = e->ev;
-  const uint32_t ci = (uint32_t)e->m->core_at[r];
-  ev_core *k = &v->core[ci];
+  ev_core *k = &v->core[rt->core];
   pk.t = c + 1;
   buf_push(&k->ib, &pk);
-  if (e->obs && e->obs->rec_core == (int32_t)ci && e->obs->rec_in)
+  if (e->obs && e->obs->rec_core == rt->core && e->obs->rec_in)
     e->obs->rec_in(e->obs->ctx, v->h, c - v->base, &pk);
-  sim_cal_schedule(&v->cal, v->id_ie + ci, k->ie_free > c + 1 ? k->ie_free : c + 1);
-}
-
-static void forward(sim_engine *e, uint32_t r, int o, sim_packet pk, uint64_t c) {
-  sim_ev *v = e->ev;
-  int in;
-  const uint32_t nb = neighbour(e->m, r, o, &in);
-  ev_buf *d = &v->rt[nb].in[in];
-  pk.t = c + e->m->img->arch.router_latency;
-  buf_push(d, &pk);
-  if (d->count == 1) sim_cal_schedule(&v->cal, nb, pk.t);
-  cnt(e, r)->hops++;
-  e->res.links[(size_t)r * 4 + (uint32_t)(o - 1)]++;
+  sim_cal_schedule(&v->cal, rt->next[P_L], max64(k->ie_free, c + 1));
 }
 
 /* Moves the head of input port p of router r out through output o in cycle c. */
 static void grant(sim_engine *e, uint32_t r, int p, int o, uint64_t c) {
+  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
   sim_ev *v = e->ev;
-  ev_buf *src = &v->rt[r].in[p];
+  ev_router *rt = &v->rt[r];
+  ev_buf *src = &rt->in[p];
   sim_packet pk = buf_pop(src, c);
-  cnt(e, r)->router_stalls += c - pk.t;
+  sim_counts *n = cnt(e, r);
+  if (!src->count) rt->busy &= (uint8_t)~(1u << p);
+  n->router_stalls += c - pk.t;
   if (src->waiter) {
     src->waiter = 0;
-    wake_writer(e, r, p, c + 1);
+    sim_cal_schedule(&v->cal, src->writer, c + 1);
   }
-  if (p == P_L && e->obs && e->obs->rec_core == e->m->core_at[r] && e->obs->rec_local)
+  if (p == P_L && e->obs && e->obs->rec_core == rt->core && e->obs->rec_local)
     e->obs->rec_local(e->obs->ctx, v->h, c + 1 - v->base, -1);
-  if (o == P_L)
-    eject(e, r, pk, c);
-  else
-    forward(e, r, o, pk, c);
-}
-
-static ev_buf *downstream(sim_engine *e, uint32_t r, int o) {
-  sim_ev *v = e->ev;
-  if (o == P_L) return &v->core[e->m->core_at[r]].ib;
-  int in;
-  return &v->rt[neighbour(e->m, r, o, &in)].in[in];
-}
-
-static int rr_pick(uint8_t cand, uint8_t last) {
-  for (int k = 1; k <= P_COUNT; k++) {
-    int p = (last + k) % P_COUNT;
-    if (cand & (1u << p)) return p;
+  if (o == P_L) {
+    eject(e, rt, pk, c);
+    return;
   }
-  return -1;
+  pk.t = c + e->m->img->arch.router_latency;
+  router_push(e, rt->next[o], opposite[o], &pk);
+  n->hops++;
+  e->res.links[(size_t)r * 4 + (uint32_t)(o - 1)]++;
 }
 
-/* Switch allocation of router r in cycle c; returns the input ports that lost. */
-static uint8_t allocate(sim_engine *e, uint32_t r, uint64_t c, uint64_t *next) {
+/* Switch allocation of router r in cycle c (docs/timing.md), and its next wake-up:
+ * the eligibility of a head that is not yet eligible, the next cycle for a head that
+ * lost arbitration or follows a granted one; a head blocked by a full downstream
+ * buffer sleeps until that buffer's reader pops (ev_buf.waiter). */
+static void router_run(sim_engine *e, uint32_t r, uint64_t c) {
   ev_router *rt = &e->ev->rt[r];
-  uint8_t cand[P_COUNT] = {0}, lost = 0;
-  for (int p = 0; p < P_COUNT; p++) {
-    const ev_buf *b = &rt->in[p];
-    if (b->count && b->pk[b->head].t <= c)
-      cand[route(e->ev, r, &b->pk[b->head])] |= (uint8_t)(1u << p);
+  uint8_t cand[P_COUNT] = {0}, outs = 0;
+  uint64_t next = UINT64_MAX;
+  for (uint32_t m = rt->busy; m; m &= m - 1) {
+    const int p = __builtin_ctz(m);
+    const sim_packet *h = &rt->in[p].pk[rt->in[p].head];
+    if (h->t > c) {
+      next = h->t < next ? h->t : next;
+      continue;
+    }
+    const int o = route(rt, h);
+    cand[o] |= (uint8_t)(1u << p);
+    outs |= (uint8_t)(1u << o);
   }
-  for (int o = 0; o < P_COUNT; o++) {
-    if (!cand[o]) continue;
-    ev_buf *d = downstream(e, r, o);
+  for (uint32_t m = outs; m; m &= m - 1) {
+    const int o = __builtin_ctz(m);
+    ev_buf *d = rt->down[o];
     if (!NOW_ROOM(d, c)) { /* full: sleep until its reader pops */
-      if (d->pop_at == c) *next = c + 1; else d->waiter = 1;
+      if (d->pop_at == c) next = c + 1 < next ? c + 1 : next;
+      else d->waiter = 1;
       continue;
     }
     const int w = rr_pick(cand[o], rt->last[o]);
     rt->last[o] = (uint8_t)w;
-    lost |= (uint8_t)(cand[o] & ~(1u << w));
+    if (cand[o] != (1u << w)) next = c + 1 < next ? c + 1 : next; /* losers retry */
     grant(e, r, w, o, c);
-  }
-  return lost;
-}
-
-static void router_run(sim_engine *e, uint32_t r, uint64_t c) {
-  uint64_t next = UINT64_MAX;
-  const uint8_t lost = allocate(e, r, c, &next);
-  const ev_router *rt = &e->ev->rt[r];
-  for (int p = 0; p < P_COUNT; p++) {
-    const ev_buf *b = &rt->in[p];
-    if (!b->count) continue;
-    uint64_t t = b->pk[b->head].t;
-    if (b->pop_at == c) t = t > c + 1 ? t : c + 1; /* a new head */
-    else if (t <= c) t = (lost & (1u << p)) ? c + 1 : UINT64_MAX; /* blocked: woken */
-    if (t < next) next = t;
+    const ev_buf *b = &rt->in[w];
+    if (b->count) next = max64(c + 1, b->pk[b->head].t) < next ? max64(c + 1, b->pk[b->head].t) : next;
   }
   if (next != UINT64_MAX) sim_cal_schedule(&e->ev->cal, r, next);
 }
@@ -242,7 +220,7 @@ static void ie_run(sim_engine *e, uint32_t ci, uint64_t c) {
   const sim_packet pk = buf_pop(&k->ib, c);
   if (k->ib.waiter) {
     k->ib.waiter = 0;
-    sim_cal_schedule(&v->cal, mc->pos, c + 1);
+    sim_cal_schedule(&v->cal, k->ib.writer, c + 1);
   }
   sim_counts *n = cnt(e, mc->pos);
   sim_acc_packet(e->m, mc, k->acc, v->h, &pk, n);
@@ -258,11 +236,10 @@ static void ie_run(sim_engine *e, uint32_t ci, uint64_t c) {
   }
 }
 
-/* Sends pk into the local input buffer of router r in cycle c (OE or host). */
-static void inject(sim_engine *e, ev_buf *b, uint32_t r, sim_packet pk, uint64_t c) {
+/* Sends pk into input port p of router r in cycle c (OE: Local, host: West). */
+static void inject(sim_engine *e, uint32_t r, int p, sim_packet pk, uint64_t c) {
   pk.t = c + e->m->img->arch.router_latency;
-  buf_push(b, &pk);
-  if (b->count == 1) sim_cal_schedule(&e->ev->cal, r, pk.t);
+  router_push(e, r, p, &pk);
 }
 
 static void oe_send(sim_engine *e, uint32_t ci, uint64_t c, uint64_t ready) {
@@ -272,10 +249,10 @@ static void oe_send(sim_engine *e, uint32_t ci, uint64_t c, uint64_t ready) {
   const ev_emit *em = &k->q[k->q_head];
   const img_neuron *nr = &mc->ic->neurons[em->neuron];
   const img_fanout *f = &mc->ic->fanout[nr->fanout_start + k->q_entry];
-  sim_packet pk = {f->x, f->y, f->axon, f->delay, (uint8_t)(f->flags & IMG_FAN_GRADED),
-                   0, 0};
+  sim_packet pk = {.x = f->x, .y = f->y, .axon = f->axon, .dly = f->delay,
+                   .graded = (uint8_t)(f->flags & IMG_FAN_GRADED)};
   pk.payload = pk.graded ? em->payload : 0;
-  inject(e, &v->rt[mc->pos].in[P_L], mc->pos, pk, c);
+  inject(e, mc->pos, P_L, pk, c);
   sim_counts *n = cnt(e, mc->pos);
   n->packets++;
   n->oe_busy++;
@@ -331,7 +308,7 @@ static void host_run(sim_engine *e, uint64_t c) {
     else b->waiter = 1;
     return;
   }
-  inject(e, b, r, e->host.pk[v->hs_next++], c);
+  inject(e, r, P_W, e->host.pk[v->hs_next++], c);
   e->res.io.packets++;
   e->res.io.oe_busy++;
   e->res.io.oe_stalls += c - ready;
@@ -459,6 +436,7 @@ static void reset(sim_engine *e) {
       b->pop_at = UINT64_MAX;
       v->rt[r].last[p] = P_W;
     }
+    v->rt[r].busy = 0;
     v->stamp[r] = 0;
   }
   sim_cal_reset(&v->cal, 0);
@@ -493,6 +471,42 @@ static int alloc_cores(sim_engine *e) {
   return 0;
 }
 
+/* The component that writes input port p of router r (woken after a pop): the core's
+ * output engine (Local), the host (West of the I/O router), else the neighbour in
+ * direction p. */
+static uint32_t writer_of(const sim_engine *e, uint32_t r, int p) {
+  const glif_arch *a = &e->m->img->arch;
+  const sim_ev *v = e->ev;
+  switch (p) {
+  case P_L: return e->m->core_at[r] >= 0 ? v->id_oe + (uint32_t)e->m->core_at[r] : r;
+  case P_N: return r - a->mesh_x;
+  case P_S: return r + a->mesh_x;
+  case P_E: return r + 1;
+  default: return r % a->mesh_x ? r - 1 : v->id_host;
+  }
+}
+
+/* Output o of router r: the buffer it feeds and the component reading it. */
+static void link_output(sim_engine *e, uint32_t r, int o) {
+  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
+  sim_ev *v = e->ev;
+  const glif_arch *a = &e->m->img->arch;
+  ev_router *rt = &v->rt[r];
+  const uint32_t x = r % a->mesh_x, y = r / a->mesh_x;
+  int64_t nb = -1;
+  if (o == P_N && y > 0) nb = r - a->mesh_x;
+  if (o == P_S && y + 1 < a->mesh_y) nb = r + a->mesh_x;
+  if (o == P_E && x + 1 < a->mesh_x) nb = r + 1;
+  if (o == P_W && x > 0) nb = r - 1;
+  if (o == P_L && rt->core >= 0) {
+    rt->down[o] = &v->core[rt->core].ib;
+    rt->next[o] = v->id_ie + (uint32_t)rt->core;
+  } else if (nb >= 0) {
+    rt->down[o] = &v->rt[nb].in[opposite[o]];
+    rt->next[o] = (uint32_t)nb;
+  }
+}
+
 static int alloc_routers(sim_engine *e) {
   sim_ev *v = e->ev;
   const sim_model *m = e->m;
@@ -502,17 +516,23 @@ static int alloc_routers(sim_engine *e) {
   if (!v->store) return GLIF_ENOMEM;
   sim_packet *s = v->store;
   for (uint32_t r = 0; r < m->n_pos; r++) {
-    v->rx[r] = (uint16_t)(r % a->mesh_x);
-    v->ry[r] = (uint16_t)(r / a->mesh_x);
+    ev_router *rt = &v->rt[r];
+    rt->x = (uint16_t)(r % a->mesh_x);
+    rt->y = (uint16_t)(r / a->mesh_x);
+    rt->core = m->core_at[r];
     for (int p = 0; p < P_COUNT; p++, s += a->router_buffer) {
-      v->rt[r].in[p].pk = s;
-      v->rt[r].in[p].cap = a->router_buffer;
+      rt->in[p].pk = s;
+      rt->in[p].cap = a->router_buffer;
+      rt->in[p].writer = writer_of(e, r, p);
     }
   }
   for (uint32_t i = 0; i < m->n_cores; i++, s += a->core_buffer) {
     v->core[i].ib.pk = s;
     v->core[i].ib.cap = a->core_buffer;
+    v->core[i].ib.writer = m->cores[i].pos;
   }
+  for (uint32_t r = 0; r < m->n_pos; r++)
+    for (int o = 0; o < P_COUNT; o++) link_output(e, r, o);
   return 0;
 }
 
@@ -525,12 +545,10 @@ int sim_ev_create(sim_engine *e, glif_err *err) {
   v->id_host = m->n_pos + 2 * m->n_cores;
   v->rt = glif_calloc(m->n_pos, sizeof *v->rt);
   v->core = glif_calloc(m->n_cores ? m->n_cores : 1, sizeof *v->core);
-  v->rx = glif_malloc(sizeof *v->rx * m->n_pos);
-  v->ry = glif_malloc(sizeof *v->ry * m->n_pos);
   v->tc = glif_calloc(m->n_pos, sizeof *v->tc);
   v->touched = glif_malloc(sizeof *v->touched * m->n_pos);
   v->stamp = glif_calloc(m->n_pos, sizeof *v->stamp);
-  if (!v->rt || !v->core || !v->rx || !v->ry || !v->tc || !v->touched || !v->stamp ||
+  if (!v->rt || !v->core || !v->tc || !v->touched || !v->stamp ||
       alloc_routers(e) || alloc_cores(e) ||
       sim_cal_init(&v->cal, v->id_host + 1, m->horizon))
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0,
@@ -552,8 +570,6 @@ void sim_ev_destroy(sim_engine *e) {
   glif_free(v->rt);
   glif_free(v->store);
   glif_free(v->core);
-  glif_free(v->rx);
-  glif_free(v->ry);
   glif_free(v->tc);
   glif_free(v->touched);
   glif_free(v->stamp);

@@ -164,12 +164,16 @@ void sim_engine_observe(sim_engine *e, const sim_obs *obs);
  * again keeps the earlier time (its handler recomputes everything it waits for when it
  * runs). Every pending time lies in [now, now + size). Pops return components in
  * increasing time; within a time, last scheduled first (deterministic). */
+typedef struct sim_cal_node {
+  uint64_t at;           /* pending time, UINT64_MAX when none */
+  int32_t prev, next;    /* list links */
+} sim_cal_node;
+
 typedef struct sim_cal {
   uint32_t size, mask;
   int32_t *head;         /* [size] first component of each bucket, -1 */
   uint64_t *bits;        /* [size / 64] non-empty buckets */
-  int32_t *prev, *next;  /* [n] list links */
-  uint64_t *at;          /* [n] pending time, UINT64_MAX when none */
+  sim_cal_node *node;    /* [n] */
   uint64_t now;
   uint32_t n, pending;
 } sim_cal;

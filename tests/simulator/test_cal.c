@@ -52,7 +52,7 @@ static void model_schedule(model *m, uint32_t i, uint64_t t) {
 static void check_pending(const sim_cal *c, const model *m) {
   uint32_t pending = 0;
   for (int i = 0; i < N; i++) {
-    assert_int_equal(c->at[i], m->at[i]);
+    assert_int_equal(c->node[i].at, m->at[i]);
     pending += m->at[i] != UINT64_MAX;
   }
   assert_int_equal(c->pending, pending);
@@ -109,7 +109,7 @@ static void test_window_edges(void **s) {
   assert_int_equal(c.now, 1063);
   sim_cal_schedule(&c, 1, 1063); /* same cycle as now: allowed */
   sim_cal_schedule(&c, 1, 1100); /* later: the earlier time stays */
-  assert_int_equal(c.at[1], 1063);
+  assert_int_equal(c.node[1].at, 1063);
   assert_int_equal(sim_cal_pop(&c), 1);
   assert_int_equal(sim_cal_pop(&c), -1);
   sim_cal_free(&c);
