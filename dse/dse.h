@@ -179,7 +179,7 @@ typedef struct dse_row {
   uint64_t neurons;           /* compiled neurons, relays included */
   uint64_t relay_neurons;     /* partial-sum relay neurons */
   uint64_t relay_layers;
-  uint64_t synapses;          /* model synapses (non-zero or not), before copies */
+  uint64_t synapses;          /* the model's non-zero synapses, before parallel copies */
   uint64_t crossbar_cells;    /* used rows x used columns over all cores */
   uint64_t crossbar_nonzero;  /* non-zero crossbar weights */
   uint64_t fanout_entries;    /* over all cores */

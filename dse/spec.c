@@ -232,6 +232,7 @@ int dse_space_load(dse_space *s, const char *path, const char **arch_out,
   spec p = {.s = s, .path = path, .arch = &arch, .samples = &samples, .err = err};
   rc = parse(&p, text, len);
   glif_free(text);
+  if (rc == GLIF_EUSAGE) rc = err->code = GLIF_ESYNTAX; /* a bad file, not bad usage */
   if (arch_out) *arch_out = arch;
   if (samples_out) *samples_out = samples;
   return rc;

@@ -254,6 +254,8 @@ static void *worker(void *arg) {
 }
 
 int dse_sweep_run(dse_sweep *sw, glif_err *err) {
+  if (sw->todo)
+    return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0, "dse_sweep_run: a sweep runs once");
   int rc = plan(sw, err);
   if (rc) return rc;
   sw->t_start = dse_now();
