@@ -55,7 +55,8 @@ struct ref_model {
   int T, t;
   rpop *pops;
   rproj *projs;
-  int64_t *acc;        /* shared accumulator, HWC, max n */
+  int32_t *acc32;      /* shared accumulator, HWC, max n: 32 bits when no sum of a  */
+  int64_t *acc64;      /* neuron's inputs can leave 31 bits (the quantiser's case), else 64 */
   double *accd;
   int32_t *payload;    /* input: quantised payloads (direct, fixed) [n] */
   double *xin;         /* input: real values (direct, float) [n] */
@@ -162,20 +163,57 @@ static int setup_pop(ref_model *rm, int i, glif_err *err) {
   return 0;
 }
 
+/* Largest sum of |pre-shifted weight| into one target (channel or neuron) of r. */
+static int64_t worst_row(const rproj *r) {
+  const ir_proj *j = r->j;
+  const int64_t taps = (int64_t)j->kh * j->kw;
+  const int64_t groups = j->cout; /* target channels (conv) or neurons (dense) */
+  const int64_t per = j->kind == IR_PROJ_DENSE ? j->cin : j->depthwise ? taps : j->cin * taps;
+  int64_t worst = 0;
+  for (int64_t o = 0; o < groups; o++) {
+    int64_t sum = 0;
+    for (int64_t q = 0; q < per; q++) /* the layouts of make_weights */
+      sum += llabs((long long)r->wi[j->kind == IR_PROJ_CONV && j->depthwise ? o * taps + q
+                                                                             : q * groups + o]);
+    worst = sum > worst ? sum : worst;
+  }
+  return worst;
+}
+
+/* 1 when no neuron's sum of |weight x input| can exceed 31 bits: then every partial sum
+ * fits an int32 accumulator, which halves the memory traffic of the scatter. The bound
+ * adds, over the projections into a population, each one's largest row: an upper bound
+ * of any neuron's sum. Always true for a network this quantiser made (its guarantee (a)
+ * keeps the sum within A <= 31 bits); a hand-made network may need 64 bits. */
+static int narrow_enough(const ref_model *rm) {
+  for (int i = 1; i < rm->net->n_pops; i++) {
+    int64_t total = 0;
+    for (int k = 0; k < rm->pops[i].n_in; k++) {
+      const rproj *r = &rm->projs[rm->pops[i].in[k]];
+      const int64_t mult = r->j->graded ? ((int64_t)1 << (r->s->payload_bits - 1)) - 1 : 1;
+      const int64_t w = worst_row(r);
+      if (w > INT32_MAX || (total += w * mult) > INT32_MAX) return 0;
+    }
+  }
+  return 1;
+}
+
 static int setup_buffers(ref_model *rm, glif_err *err) {
   int64_t max_n = 1;
   for (int i = 0; i < rm->net->n_pops; i++)
     max_n = rm->net->pops[i].n > max_n ? rm->net->pops[i].n : max_n;
   const int64_t n_in = rm->net->pops[0].n;
   if (rm->mode == REF_FIXED) {
-    rm->acc = glif_malloc((size_t)max_n * sizeof(int64_t));
+    if (narrow_enough(rm)) rm->acc32 = glif_malloc((size_t)max_n * sizeof(int32_t));
+    else rm->acc64 = glif_malloc((size_t)max_n * sizeof(int64_t));
     rm->payload = glif_calloc((size_t)n_in, sizeof(int32_t));
   } else {
     rm->accd = glif_malloc((size_t)max_n * sizeof(double));
     rm->xin = glif_calloc((size_t)n_in, sizeof(double));
   }
   rm->out = glif_calloc((size_t)(rm->n_out ? rm->n_out : 1), sizeof(double));
-  if ((rm->mode == REF_FIXED ? !rm->acc || !rm->payload : !rm->accd || !rm->xin) || !rm->out)
+  if ((rm->mode == REF_FIXED ? (!rm->acc32 && !rm->acc64) || !rm->payload
+                             : !rm->accd || !rm->xin) || !rm->out)
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory for the golden model");
   return 0;
 }
@@ -211,7 +249,8 @@ void ref_destroy(ref_model *rm) {
     rproj *r = &rm->projs[k];
     glif_free(r->wi), glif_free(r->wd), glif_free(r->cache_i), glif_free(r->cache_d);
   }
-  glif_free(rm->pops), glif_free(rm->projs), glif_free(rm->acc), glif_free(rm->accd);
+  glif_free(rm->pops), glif_free(rm->projs), glif_free(rm->acc32), glif_free(rm->acc64);
+  glif_free(rm->accd);
   glif_free(rm->payload), glif_free(rm->xin), glif_free(rm->out);
   glif_free(rm);
 }
@@ -276,34 +315,44 @@ int ref_begin(ref_model *rm, const double *x, glif_err *err) {
 
 /* a[0..n) += m * w[0..n). Written in blocks of eight so that the compiler's
  * straight-line vectoriser handles them at -O2 (the loop vectoriser does not). */
-static inline void add_i(int64_t *restrict a, const int32_t *restrict w, int64_t n) {
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    a[k + 0] += w[k + 0], a[k + 1] += w[k + 1], a[k + 2] += w[k + 2], a[k + 3] += w[k + 3];
-    a[k + 4] += w[k + 4], a[k + 5] += w[k + 5], a[k + 6] += w[k + 6], a[k + 7] += w[k + 7];
-  }
-  for (; k < n; k++) a[k] += w[k];
+#define ROW_ADD(a, w, m, n)                                                        \
+  do {                                                                             \
+    int64_t k_ = 0;                                                                \
+    for (; k_ + 8 <= (n); k_ += 8) {                                               \
+      a[k_ + 0] += m * w[k_ + 0], a[k_ + 1] += m * w[k_ + 1];                      \
+      a[k_ + 2] += m * w[k_ + 2], a[k_ + 3] += m * w[k_ + 3];                      \
+      a[k_ + 4] += m * w[k_ + 4], a[k_ + 5] += m * w[k_ + 5];                      \
+      a[k_ + 6] += m * w[k_ + 6], a[k_ + 7] += m * w[k_ + 7];                      \
+    }                                                                              \
+    for (; k_ < (n); k_++) a[k_] += m * w[k_];                                     \
+  } while (0)
+
+/* The fixed-point accumulator: exactly one of the two is set. */
+typedef struct accbuf {
+  int32_t *a32;
+  int64_t *a64;
+} accbuf;
+
+static inline void add32(int32_t *restrict a, const int32_t *restrict w, int32_t m, int64_t n) {
+  if (m == 1) ROW_ADD(a, w, 1, n);
+  else ROW_ADD(a, w, m, n);
 }
 
-static inline void madd_i(int64_t *restrict a, const int32_t *restrict w, int64_t m,
-                          int64_t n) {
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    a[k + 0] += m * w[k + 0], a[k + 1] += m * w[k + 1], a[k + 2] += m * w[k + 2];
-    a[k + 3] += m * w[k + 3], a[k + 4] += m * w[k + 4], a[k + 5] += m * w[k + 5];
-    a[k + 6] += m * w[k + 6], a[k + 7] += m * w[k + 7];
-  }
-  for (; k < n; k++) a[k] += m * w[k];
+static inline void add64(int64_t *restrict a, const int32_t *restrict w, int64_t m, int64_t n) {
+  if (m == 1) ROW_ADD(a, w, (int64_t)1, n);
+  else ROW_ADD(a, w, m, n);
 }
+
+/* acc[off .. off+n) += m * w[0..n) */
+static inline void row_add(accbuf b, int64_t off, const int32_t *w, int64_t m, int64_t n) {
+  if (b.a64) add64(b.a64 + off, w, m, n);
+  else add32(b.a32 + off, w, (int32_t)m, n);
+}
+
+static inline int64_t acc_at(accbuf b, int64_t i) { return b.a64 ? b.a64[i] : b.a32[i]; }
 
 static inline void madd_d(double *restrict a, const double *restrict w, double m, int64_t n) {
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8) {
-    a[k + 0] += m * w[k + 0], a[k + 1] += m * w[k + 1], a[k + 2] += m * w[k + 2];
-    a[k + 3] += m * w[k + 3], a[k + 4] += m * w[k + 4], a[k + 5] += m * w[k + 5];
-    a[k + 6] += m * w[k + 6], a[k + 7] += m * w[k + 7];
-  }
-  for (; k < n; k++) a[k] += m * w[k];
+  ROW_ADD(a, w, m, n);
 }
 
 /* Output position along one axis reached by tap k from input position i, or -1. */
@@ -313,7 +362,7 @@ static inline int out_pos(int i, int pad, int k, int stride, int n_out) {
   return t / stride < n_out ? t / stride : -1;
 }
 
-static void conv_scatter_i(const rproj *r, int64_t *acc, const uint32_t *idx, uint32_t n,
+static void conv_scatter_i(const rproj *r, accbuf acc, const uint32_t *idx, uint32_t n,
                            const int32_t *pay) {
   const ir_proj *j = r->j;
   const ir_pop *s = r->s, *d = r->d;
@@ -326,14 +375,11 @@ static void conv_scatter_i(const rproj *r, int64_t *acc, const uint32_t *idx, ui
       for (int kx = 0; oy >= 0 && kx < j->kw; kx++) {
         const int ox = out_pos(ix, j->pw, kx, j->sw, d->w);
         if (ox < 0) continue;
-        int64_t *a = acc + ((int64_t)oy * d->w + ox) * C;
-        if (j->depthwise) {
-          a[ci] += m * r->wi[((int64_t)ci * j->kh + ky) * j->kw + kx];
-          continue;
-        }
-        const int32_t *w = r->wi + (((int64_t)ci * j->kh + ky) * j->kw + kx) * C;
-        if (m == 1) add_i(a, w, C);
-        else madd_i(a, w, m, C);
+        const int64_t at = ((int64_t)oy * d->w + ox) * C;
+        if (j->depthwise)
+          row_add(acc, at + ci, r->wi + ((int64_t)ci * j->kh + ky) * j->kw + kx, m, 1);
+        else
+          row_add(acc, at, r->wi + (((int64_t)ci * j->kh + ky) * j->kw + kx) * C, m, C);
       }
     }
   }
@@ -363,14 +409,11 @@ static void conv_scatter_d(const rproj *r, double *acc, const uint32_t *idx, uin
   }
 }
 
-static void dense_scatter_i(const rproj *r, int64_t *acc, const uint32_t *idx, uint32_t n,
+static void dense_scatter_i(const rproj *r, accbuf acc, const uint32_t *idx, uint32_t n,
                             const int32_t *pay) {
   const int64_t nd = r->d->n;
   for (uint32_t k = 0; k < n; k++) {
-    const int32_t *w = r->wi + (int64_t)idx[k] * nd;
-    const int64_t m = pay ? pay[idx[k]] : 1;
-    if (m == 1) add_i(acc, w, nd);
-    else madd_i(acc, w, m, nd);
+    row_add(acc, 0, r->wi + (int64_t)idx[k] * nd, pay ? pay[idx[k]] : 1, nd);
   }
 }
 
@@ -390,15 +433,18 @@ static void add_projection(ref_model *rm, rproj *r, int t) {
   const int64_t nd = r->d->n;
   const int dense = r->j->kind == IR_PROJ_DENSE;
   if (rm->mode == REF_FIXED) {
-    int64_t *dst = r->j->graded ? r->cache_i : rm->acc;
+    const accbuf acc = {rm->acc32, rm->acc64}, cache = {NULL, r->cache_i};
+    const accbuf dst = r->j->graded ? cache : acc;
     if (!r->j->graded || !r->cached) {
-      if (r->j->graded) memset(dst, 0, (size_t)nd * sizeof *dst);
+      if (r->j->graded) memset(r->cache_i, 0, (size_t)nd * sizeof *r->cache_i);
       const int32_t *pay = r->j->graded ? rm->payload : NULL;
       if (dense) dense_scatter_i(r, dst, idx, n, pay);
       else conv_scatter_i(r, dst, idx, n, pay);
     }
-    if (r->j->graded)
-      for (int64_t o = 0; o < nd; o++) rm->acc[o] += r->cache_i[o];
+    for (int64_t o = 0; r->j->graded && o < nd; o++) {
+      if (rm->acc64) rm->acc64[o] += r->cache_i[o];
+      else rm->acc32[o] += (int32_t)r->cache_i[o];
+    }
   } else {
     double *dst = r->j->graded ? r->cache_d : rm->accd;
     if (!r->j->graded || !r->cached) {
@@ -422,11 +468,12 @@ static void step_fixed(ref_model *rm, rpop *rp, int t) {
   const int32_t vmax = (int32_t)(((int64_t)1 << (rm->w.v_bits - 1)) - 1);
   uint32_t *list = rp->spk + (int64_t)(t - 1) * rp->n, cnt = 0;
   ref_stats *st = &rp->st;
+  const accbuf acc = {rm->acc32, rm->acc64};
   for (int c = 0; c < p->c; c++) {
     nrn_param prm = p->q[c].p;
     prm.g = p->q[c].g[t - 1];
     for (int64_t pix = 0; pix < hw; pix++) {
-      const int64_t j = c * hw + pix, a = rm->acc[pix * p->c + c];
+      const int64_t j = c * hw + pix, a = acc_at(acc, pix * p->c + c);
       const int64_t mag = a < 0 ? -a : a, xb = nrn_sat(a, rm->w.a_bits) + prm.bias;
       st->acc_max = mag > st->acc_max ? mag : st->acc_max;
       st->acc_sat += mag > amax;
@@ -482,7 +529,8 @@ int ref_step(ref_model *rm, glif_err *err) {
   const int t = ++rm->t;
   for (int i = 1; i < rm->net->n_pops; i++) {
     rpop *rp = &rm->pops[i];
-    if (rm->mode == REF_FIXED) memset(rm->acc, 0, (size_t)rp->n * sizeof *rm->acc);
+    if (rm->acc32) memset(rm->acc32, 0, (size_t)rp->n * sizeof *rm->acc32);
+    else if (rm->acc64) memset(rm->acc64, 0, (size_t)rp->n * sizeof *rm->acc64);
     else memset(rm->accd, 0, (size_t)rp->n * sizeof *rm->accd);
     for (int k = 0; k < rp->n_in; k++) add_projection(rm, &rm->projs[rp->in[k]], t);
     if (rm->mode == REF_FIXED) step_fixed(rm, rp, t);

@@ -320,12 +320,19 @@ static void test_saturation_is_counted(void **state) {
   ref_model *rm;
   glif_err err;
   const double x[2] = {1.0, 1.0};
-  for (int broken = 0; broken < 2; broken++) {
-    if (broken) j->wq[0] = j->wq[1] = 1 << 22; /* 2 * 2^22 * 127 >> 2^23 */
+  /* 0: as quantised; 1: 2 * 2^22 * 127 >> 2^23 (still an int32 sum); 2: 2 * 2^28 * 127
+   * needs the golden model's 64-bit accumulator to count exactly */
+  const int shifts[3] = {0, 22, 28};
+  for (int broken = 0; broken < 3; broken++) {
+    if (broken) j->wq[0] = j->wq[1] = 1 << shifts[broken];
     assert_int_equal(ref_create(&rm, ctx.net, &ctx.arch, REF_FIXED, &err), 0);
     assert_int_equal(ref_run(rm, x, &err), 0);
     assert_int_equal(ref_pop_stats(rm, 1)->acc_sat, broken ? 3 : 0);
-    assert_int_equal(ref_pop_stats(rm, 1)->acc_max, broken ? 2LL * (1 << 22) * 127 : 2 * 127 * 127);
+    assert_int_equal(ref_pop_stats(rm, 1)->acc_max,
+                     broken ? 2LL * (1 << shifts[broken]) * 127 : 2 * 127 * 127);
+    /* the saturated sum (2^23 - 1 per step) drives the membrane onto its rail */
+    assert_int_equal(ref_u_fixed(rm, 1)[0], broken ? 8388607 : 3 * 2 * 127 * 127);
+    assert_int_equal(ref_pop_stats(rm, 1)->mem_sat, broken ? 3 : 0); /* on the rail: 3 steps */
     ref_destroy(rm);
   }
   cc_destroy(&ctx);
