@@ -187,10 +187,8 @@ static int graph_edges(checker *ck, const ir_layer *l) {
   return 0;
 }
 
-static int layer_shape(checker *ck, ir_layer *l) {
+static int shape_of(checker *ck, ir_layer *l) {
   const ir_layer *in = l->n_inputs ? &ck->m->layers[l->inputs[0]] : NULL;
-  int rc = graph_edges(ck, l);
-  if (rc) return rc;
   switch (l->type) {
   case IR_INPUT: return 0;
   case IR_CONV2D: return conv_shape(ck, l, in);
@@ -203,6 +201,16 @@ static int layer_shape(checker *ck, ir_layer *l) {
   case IR_GLIF: return glif_shape(ck, l, in);
   default: l->c = in->c, l->h = in->h, l->w = in->w; return 0; /* readout */
   }
+}
+
+static int layer_shape(checker *ck, ir_layer *l) {
+  int rc = graph_edges(ck, l);
+  if (!rc) rc = shape_of(ck, l);
+  if (!rc && (int64_t)l->c * l->h * l->w > ((int64_t)1 << 30)) /* indices stay in 31 bits */
+    return fail_at(ck, l->pos, GLIF_ERANGE, "%s '%s' outputs [%d, %d, %d], more than 2^30 "
+                   "values - check its padding and sizes", ir_layer_type_name(l->type),
+                   l->name, l->c, l->h, l->w);
+  return rc;
 }
 
 /* ---- graph rules ----------------------------------------------------------------------- */

@@ -94,8 +94,9 @@ static int k_shape(loader *ld, ir_layer *l, yaml_node_t *v, const char *key,
                        1, 1 << 24, &d[i]);
     if (rc) return rc;
   }
-  if ((int64_t)d[0] * d[1] * d[2] > ((int64_t)1 << 31))
-    return front_fail(&ld->y, v, GLIF_ERANGE, "%s has more than 2^31 elements", what);
+  if ((int64_t)d[0] * d[1] * d[2] > ((int64_t)1 << 30)) /* indices stay in 31 bits */
+    return front_fail(&ld->y, v, GLIF_ERANGE, "%s has more than 2^30 elements - no fabric "
+                      "holds that many input neurons; check the shape", what);
   l->c = d[0], l->h = d[1], l->w = d[2];
   return 0;
 }
