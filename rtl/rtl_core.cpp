@@ -39,6 +39,7 @@ extern "C" int rtl_core_create(rtl_core **out, const img_image *img, uint32_t in
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory for an RTL core");
   }
   c->drv->configure(words, n);
+  c->drv->set_gate_idle(true);
   glif_free(words);
   if (vcd_path && !c->drv->trace(vcd_path)) {
     rtl_core_destroy(c);

@@ -143,9 +143,19 @@ class Driver {
 
   bool idle() const { return m_->idle; }
 
+  // Clock gating for the RTL backend: a cycle in which the core is idle, receives no
+  // packet and offers none changes no register of glif_core (idle means no engine has
+  // work), so it is counted but not evaluated. Off by default: the co-simulation tests
+  // clock every cycle.
+  void set_gate_idle(bool on) { gate_idle_ = on; }
+
   // One cycle of the current tick. Returns whether the offered packet was sent.
   bool cycle(bool oe_room, const rtl_packet *in) {
     const bool offered = m_->out_valid;
+    if (gate_idle_ && !in && !offered && m_->idle) {
+      c_++;
+      return false;
+    }
     m_->out_ready = oe_room;
     m_->in_valid = in != nullptr;
     if (in) {
@@ -154,12 +164,15 @@ class Driver {
       m_->in_graded = in->graded;
       m_->in_payload = mask((uint32_t)in->payload, p_.pw);
     }
-    m_->eval();
+    m_->clk = 0;
+    m_->eval();  // the cycle's combinational view: observed before the edge
+    dump();
     observe(offered && oe_room, offered && !oe_room);
-    clock();
+    m_->clk = 1;
+    m_->eval();  // rising edge; outputs of the next cycle's start settle here
+    dump();
     m_->in_valid = 0;
     m_->out_ready = 0;
-    m_->eval();
     c_++;
     return offered && oe_room;
   }
@@ -249,6 +262,7 @@ class Driver {
   uint64_t c_ = 0;
   int64_t ue_last_ = -1;
   uint64_t time_ = 0;
+  bool gate_idle_ = false;
 };
 
 }  // namespace rtl
