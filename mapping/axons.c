@@ -33,36 +33,45 @@ struct map_scratch {
   map_axon *ax;
   int64_t n_ax, cap_ax;
   hits hy, hx;
-  /* every block of the current layer: blocks[term][c0], built on first use, so the
-   * cost is the same whatever order the tiles come in */
-  const lw_layer *layer;
-  block_cache ***blocks;   /* [n_terms][cb] */
+  /* every block of every layer met so far: blocks[layer][term][c0], built on first
+   * use and kept, so the cost is the same whatever order the tiles come in (cores in
+   * placement order interleave layers) */
+  const lw_net *net;
+  block_cache ****blocks;  /* [n_layers][n_terms][cb] */
   uint32_t *dmax;          /* dense: copies per source of the current tile */
   int64_t cap_dmax;
 };
 
-static void drop_blocks(map_scratch *s) {
-  if (!s->layer) return;
-  for (int t = 0; t < s->layer->n_terms; t++) {
-    for (int c = 0; s->blocks[t] && c < s->layer->cb; c++)
-      if (s->blocks[t][c]) {
-        glif_free(s->blocks[t][c]->tapmax), glif_free(s->blocks[t][c]->wt);
-        glif_free(s->blocks[t][c]);
+static void drop_layer(block_cache ***lb, const lw_layer *L) {
+  for (int t = 0; lb && t < L->n_terms; t++) {
+    for (int c = 0; lb[t] && c < L->cb; c++)
+      if (lb[t][c]) {
+        glif_free(lb[t][c]->tapmax), glif_free(lb[t][c]->wt);
+        glif_free(lb[t][c]);
       }
-    glif_free(s->blocks[t]);
+    glif_free(lb[t]);
   }
-  glif_free(s->blocks);
-  s->blocks = NULL;
-  s->layer = NULL;
+  glif_free(lb);
 }
 
-static int use_layer(map_scratch *s, const lw_layer *L) {
-  if (s->layer == L) return 0;
-  drop_blocks(s);
-  s->blocks = glif_calloc((size_t)L->n_terms + 1, sizeof *s->blocks);
-  if (!s->blocks) return GLIF_ENOMEM;
-  s->layer = L;
-  return 0;
+static void drop_blocks(map_scratch *s) {
+  for (int l = 0; s->blocks && l < s->net->n_layers; l++)
+    drop_layer(s->blocks[l], &s->net->layers[l]);
+  glif_free(s->blocks);
+  s->blocks = NULL;
+  s->net = NULL;
+}
+
+/* The block tables of layer li (allocated on first use). */
+static block_cache ***layer_blocks(map_scratch *s, const lw_net *n, int li) {
+  if (s->net != n) {
+    drop_blocks(s);
+    if (!(s->blocks = glif_calloc((size_t)n->n_layers + 1, sizeof *s->blocks))) return NULL;
+    s->net = n;
+  }
+  if (!s->blocks[li])
+    s->blocks[li] = glif_calloc((size_t)n->layers[li].n_terms + 1, sizeof **s->blocks);
+  return s->blocks[li];
 }
 
 map_scratch *map_scratch_create(void) { return glif_calloc(1, sizeof(map_scratch)); }
@@ -169,17 +178,20 @@ static int block_fill(block_cache *b, const lw_term *t, int64_t wmax) {
 }
 
 /* The tables of (term, channel block), built when first asked for. */
-static int block_get(map_scratch *s, const lw_term *t, const map_tile *tile, int wts,
-                     int64_t wmax, block_cache **out) {
-  const int ti = (int)(t - s->layer->terms);
-  if (!s->blocks[ti] && !(s->blocks[ti] = glif_calloc((size_t)s->layer->cb, sizeof **s->blocks)))
+static int block_get(map_scratch *s, const lw_net *n, const lw_term *t, const map_tile *tile,
+                     int wts, block_cache **out) {
+  const lw_layer *L = &n->layers[tile->layer];
+  const int ti = (int)(t - L->terms);
+  const int64_t wmax = n->wmax;
+  block_cache ***lb = layer_blocks(s, n, tile->layer);
+  if (!lb || (!lb[ti] && !(lb[ti] = glif_calloc((size_t)L->cb, sizeof **lb))))
     return GLIF_ENOMEM;
-  block_cache *b = s->blocks[ti][tile->c0];
+  block_cache *b = lb[ti][tile->c0];
   if (b && b->c1 == tile->c1 && b->with_weights >= wts) {
     *out = b;
     return 0;
   }
-  if (!b && !(b = s->blocks[ti][tile->c0] = glif_calloc(1, sizeof *b))) return GLIF_ENOMEM;
+  if (!b && !(b = lb[ti][tile->c0] = glif_calloc(1, sizeof *b))) return GLIF_ENOMEM;
   const ir_proj *p = t->proj;
   const int taps = p->kh * p->kw;
   b->c0 = tile->c0, b->c1 = tile->c1, b->with_weights = wts;
@@ -216,7 +228,7 @@ static int conv_setup(const lw_net *n, const lw_term *t, const map_tile *tile,
   if (build_hits(&s->hy, tile->y0, tile->y1, p->kh, p->sh, p->ph, src->h) ||
       build_hits(&s->hx, tile->x0, tile->x1, p->kw, p->sw, p->pw, src->w))
     return GLIF_ENOMEM;
-  return block_get(s, t, tile, wts, n->wmax, b);
+  return block_get(s, n, t, tile, wts, b);
 }
 
 /* Largest copies of source (ci, sy, sx) over the tile's taps that reach it. */
@@ -276,7 +288,7 @@ static int dense_axons(const lw_net *n, const lw_layer *L, const lw_term *t, int
 int map_tile_axons(const lw_net *n, const map_tile *t, map_scratch *s, int with_weights,
                    const map_axon **out, int64_t *n_out, glif_err *err) {
   const lw_layer *L = &n->layers[t->layer];
-  int rc = use_layer(s, L);
+  int rc = 0;
   s->n_ax = 0;
   for (int ti = L->term_start[t->chunk]; !rc && ti < L->term_start[t->chunk + 1]; ti++) {
     const lw_term *term = &L->terms[ti];

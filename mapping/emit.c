@@ -149,8 +149,26 @@ static int build_neurons(const cc_ctx *ctx, const lw_layer *L, const map_tile *t
   return 0;
 }
 
+/* A crossbar buffer reused from core to core while streaming (NULL: allocate one). */
+typedef struct xbar_buf {
+  int8_t *p;
+  size_t cap;
+} xbar_buf;
+
+static int8_t *crossbar_memory(xbar_buf *b, size_t cells) {
+  if (!b) return glif_calloc(cells + 1, 1);
+  if (cells + 1 > b->cap) {
+    int8_t *p = glif_realloc(b->p, cells + 1);
+    if (!p) return NULL;
+    b->p = p, b->cap = cells + 1;
+  }
+  memset(b->p, 0, cells);
+  return b->p;
+}
+
 static int build_axons(const cc_ctx *ctx, const lw_layer *L, const map_tile *t,
-                       map_scratch *s, img_core *c, uint64_t *nnz, glif_err *err) {
+                       map_scratch *s, xbar_buf *xb, img_core *c, uint64_t *nnz,
+                       glif_err *err) {
   const map_axon *ax;
   int64_t na;
   int rc = map_tile_axons(ctx->lowered, t, s, 1, &ax, &na, err);
@@ -158,7 +176,7 @@ static int build_axons(const cc_ctx *ctx, const lw_layer *L, const map_tile *t,
   const int64_t cells = na * map_tile_neurons(t);
   c->n_axons = (uint32_t)na;
   c->axon_flags = glif_calloc((size_t)na + 1, 1);
-  c->crossbar = glif_calloc((size_t)cells + 1, 1);
+  c->crossbar = crossbar_memory(xb, (size_t)cells);
   if (!c->axon_flags || !c->crossbar)
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory for a %lld-cell crossbar",
                      (long long)cells);
@@ -167,8 +185,8 @@ static int build_axons(const cc_ctx *ctx, const lw_layer *L, const map_tile *t,
   return map_fill_crossbar(ctx->lowered, t, s, c->crossbar, nnz, err);
 }
 
-int map_build_core(const cc_ctx *ctx, int64_t i, map_scratch *s, img_core *c,
-                   glif_err *err) {
+static int build_core(const cc_ctx *ctx, int64_t i, map_scratch *s, xbar_buf *xb,
+                      img_core *c, glif_err *err) {
   map_tile *t = &ctx->map->tiles[ctx->map->order[i]];
   const lw_layer *L = &ctx->lowered->layers[t->layer];
   memset(c, 0, sizeof *c);
@@ -185,8 +203,16 @@ int map_build_core(const cc_ctx *ctx, int64_t i, map_scratch *s, img_core *c,
     map_core_free(c);
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in emit");
   }
-  if ((rc = build_axons(ctx, L, t, s, c, &t->nnz, err))) map_core_free(c);
+  if ((rc = build_axons(ctx, L, t, s, xb, c, &t->nnz, err))) {
+    if (xb) c->crossbar = NULL; /* the reused buffer is not the core's */
+    map_core_free(c);
+  }
   return rc;
+}
+
+int map_build_core(const cc_ctx *ctx, int64_t i, map_scratch *s, img_core *c,
+                   glif_err *err) {
+  return build_core(ctx, i, s, NULL, c, err);
 }
 
 /* ---- whole image in memory ------------------------------------------------------ */
@@ -242,16 +268,19 @@ static int stream_cores(cc_ctx *ctx, img_writer *w, glif_err *err) {
   map_scratch *s = map_scratch_create();
   if (!s) return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in emit");
   int rc = 0;
+  xbar_buf xb = {NULL, 0};
   m->cells = m->nnz = 0;
   for (int64_t i = 0; !rc && i < m->n_tiles; i++) {
     img_core c;
-    if ((rc = map_build_core(ctx, i, s, &c, err))) break;
+    if ((rc = build_core(ctx, i, s, &xb, &c, err))) break;
     m->cells += (uint64_t)c.n_axons * c.n_neurons;
     m->nnz += m->tiles[m->order[i]].nnz;
     if (w) rc = img_writer_core(w, &c, err);
+    c.crossbar = NULL;
     map_core_free(&c);
     progress(ctx, i + 1, m->n_tiles);
   }
+  glif_free(xb.p);
   map_scratch_destroy(s);
   return rc;
 }

@@ -35,6 +35,13 @@
 extern "C" {
 #endif
 
+/* The partitioner's objective: a core costs MAP_CORE_WEIGHT of its crossbar in cells,
+ * so a shape with more cores wins when it saves more than that many unused cells per
+ * extra core (the image, the simulator's memory and the per-packet accumulation all
+ * scale with the cells). When the result does not fit the mesh, planning starts over
+ * with the fewest cores first. */
+#define MAP_CORE_WEIGHT 0.25
+
 /* One layer's tiling. Tile t of the layer (0 .. n_tiles-1) is
  *   t = ((by * nbx + bx) * n_chunks + chunk) * nbc + bc
  * so tiles of one spatial block (all chunks, all channel blocks) are consecutive. */
@@ -81,6 +88,7 @@ typedef struct map_result {
   map_fan *fan;            /* [n_layers] */
   int planned, placed, routed;
   int quick;               /* planned without fan-out (map_plan_all) */
+  int cores_first;         /* planned for the fewest cores (the mesh was too small) */
   const char *partitioner; /* "greedy" or "metis" */
   const char *placer;      /* "rowmajor", "snake", "hilbert" */
   int64_t fanout_total;    /* entries over all cores */

@@ -57,6 +57,7 @@ int64_t map_tile_of(const map_result *m, const lw_net *n, int L, int64_t index,
 typedef struct cand {
   int tc, ty, tx;
   int64_t cores, cells, rows;
+  double cost;         /* the objective (map.h: MAP_CORE_WEIGHT) */
   int groups;
   int bound_ok;        /* rows (an upper bound) fit the axons */
 } cand;
@@ -147,6 +148,7 @@ static int shape_groups(const lw_layer *L, int tc, int *stamp) {
 static int cmp_cand(const void *a, const void *b) {
   const cand *x = a, *y = b;
   if (x->bound_ok != y->bound_ok) return x->bound_ok ? -1 : 1;
+  if (x->cost != y->cost) return x->cost < y->cost ? -1 : 1;
   if (x->cores != y->cores) return x->cores < y->cores ? -1 : 1;
   if (x->cells != y->cells) return x->cells < y->cells ? -1 : 1;
   if (x->tc != y->tc) return x->tc > y->tc ? -1 : 1; /* whole channel blocks first */
@@ -163,6 +165,7 @@ typedef struct cand_list {
  * first, then by cores and crossbar cells. */
 static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) {
   const glif_arch *a = &ctx->arch;
+  const double core_cells = MAP_CORE_WEIGHT * (double)a->axons * a->neurons;
   out->c = NULL;
   int *sc = glif_malloc(((size_t)L->cb + L->h + L->w + 3) * sizeof *sc);
   int *stamp = glif_malloc(((size_t)L->n_psets + 1) * sizeof *stamp);
@@ -180,10 +183,12 @@ static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) 
       for (int k = 0; k < nx; k++) {
         const int64_t neurons = (int64_t)sc[i] * sy[j] * sx[k];
         if (neurons > a->neurons) continue;
-        cand c = {sc[i], sy[j], sx[k], 0, 0, 0, g, 0};
+        cand c = {.tc = sc[i], .ty = sy[j], .tx = sx[k], .groups = g};
         c.rows = shape_rows(ctx->lowered, L, c.tc, c.ty, c.tx, a->axons, &c.cells);
         c.bound_ok = c.rows <= a->axons;
         c.cores = (int64_t)L->n_chunks * cdiv(L->cb, c.tc) * cdiv(L->h, c.ty) * cdiv(L->w, c.tx);
+        c.cost = ctx->map->cores_first ? (double)c.cores
+                                       : (double)c.cores * core_cells + (double)c.cells;
         if (out->n == cap) {
           cand *g2 = glif_realloc(out->c, (size_t)(cap *= 2) * sizeof *g2);
           if (!g2) goto oom;
@@ -363,8 +368,9 @@ static int alloc_map(cc_ctx *ctx, glif_err *err) {
   return 0;
 }
 
-int map_plan_all(cc_ctx *ctx, int quick, glif_err *err) {
+static int plan_once(cc_ctx *ctx, int quick, int cores_first, glif_err *err) {
   int rc = alloc_map(ctx, err);
+  if (!rc) ctx->map->cores_first = cores_first;
   map_scratch *s = map_scratch_create();
   if (!rc && !s) rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in partition");
   if (!rc) ctx->map->quick = quick;
@@ -382,6 +388,15 @@ int map_plan_all(cc_ctx *ctx, int quick, glif_err *err) {
   ctx->map->n_tiles = first;
   ctx->map->planned = !quick;
   return 0;
+}
+
+/* Balanced first; when that does not fit the mesh, the fewest cores whatever the
+ * fill, so the mesh rule only fails when nothing fits. */
+int map_plan_all(cc_ctx *ctx, int quick, glif_err *err) {
+  int rc = plan_once(ctx, quick, 0, err);
+  const uint64_t cores = (uint64_t)ctx->arch.mesh_x * ctx->arch.mesh_y;
+  if (!rc && (uint64_t)ctx->map->n_tiles > cores) rc = plan_once(ctx, quick, 1, err);
+  return rc;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */

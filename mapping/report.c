@@ -254,6 +254,9 @@ void map_print_summary(const cc_ctx *ctx, FILE *out) {
           lw_group_digits(m->fanout_total, b2, 32), lw_group_digits(m->input_entries, b3, 32));
   if (m->image_bytes)
     fprintf(out, ", image %s bytes", lw_group_digits((int64_t)m->image_bytes, b4, 32));
+  if (m->fanout_total + m->input_entries)
+    fprintf(out, "\n  %s placement: %.2f hops per fan-out entry", m->placer,
+            m->est_hops / (double)(m->fanout_total + m->input_entries));
   fprintf(out, "\n  %.2f s", total_seconds(ctx));
   int shown = 0;
   for (int i = 0; cc_passes[i].name && i < 16; i++)
