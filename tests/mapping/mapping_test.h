@@ -284,7 +284,7 @@ static inline int64_t mt_trace_spikes(const mt_trace *a) {
 /* ---- reference on ir_net -------------------------------------------------------- */
 
 /* Input of source neuron s at step t: spike (0/1) or graded payload. */
-static inline int64_t ref_src_value(const ir_net *net, const mt_trace *tr,
+static inline int64_t mt_ref_src(const ir_net *net, const mt_trace *tr,
                                     const int32_t *input, int src, int64_t s, int t) {
   const ir_pop *p = &net->pops[src];
   if (src == 0)
@@ -292,7 +292,7 @@ static inline int64_t ref_src_value(const ir_net *net, const mt_trace *tr,
   return tr->spk[src][(int64_t)t * p->n + s];
 }
 
-static inline int64_t ref_conv(const ir_net *net, const ir_proj *p, const mt_trace *tr,
+static inline int64_t mt_ref_conv(const ir_net *net, const ir_proj *p, const mt_trace *tr,
                                const int32_t *input, int64_t j, int t) {
   const ir_pop *s = &net->pops[p->src], *d = &net->pops[p->dst];
   const int co = (int)(j / ((int64_t)d->h * d->w)), oy = (int)(j / d->w % d->h),
@@ -303,27 +303,27 @@ static inline int64_t ref_conv(const ir_net *net, const ir_proj *p, const mt_tra
       for (int kx = 0; kx < p->kw; kx++) {
         const int sy = oy * p->sh - p->ph + ky, sx = ox * p->sw - p->pw + kx;
         if (sy < 0 || sx < 0 || sy >= s->h || sx >= s->w) continue;
-        const int64_t v = ref_src_value(net, tr, input, p->src, ((int64_t)ci * s->h + sy) * s->w + sx, t);
+        const int64_t v = mt_ref_src(net, tr, input, p->src, ((int64_t)ci * s->h + sy) * s->w + sx, t);
         const int64_t w = lw_conv_w(p, co, ci, ky, kx);
         sum += p->graded ? w * v : (v ? w * ((int64_t)1 << d->shift[co]) : 0);
       }
   return sum;
 }
 
-static inline int64_t ref_dense(const ir_net *net, const ir_proj *p, const mt_trace *tr,
+static inline int64_t mt_ref_dense(const ir_net *net, const ir_proj *p, const mt_trace *tr,
                                 const int32_t *input, int64_t j, int t) {
   const ir_pop *d = &net->pops[p->dst];
   const int co = (int)(j / ((int64_t)d->h * d->w));
   int64_t sum = 0;
   for (int64_t s = 0; s < p->cin; s++) {
-    const int64_t v = ref_src_value(net, tr, input, p->src, s, t), w = p->wq[j * p->cin + s];
+    const int64_t v = mt_ref_src(net, tr, input, p->src, s, t), w = p->wq[j * p->cin + s];
     sum += p->graded ? w * v : (v ? w * ((int64_t)1 << d->shift[co]) : 0);
   }
   return sum;
 }
 
 /* input: direct: payload per element; spikes: [T][n] 0/1. */
-static inline void ref_run(const ir_net *net, const glif_arch *a, const int32_t *input,
+static inline void mt_ref_run(const ir_net *net, const glif_arch *a, const int32_t *input,
                            mt_trace *tr) {
   const nrn_widths wd = arch_nrn_widths(a);
   mt_trace_init(tr, net);
@@ -336,8 +336,8 @@ static inline void ref_run(const ir_net *net, const glif_arch *a, const int32_t 
         for (int i = 0; i < net->n_projs; i++) {
           const ir_proj *p = &net->projs[i];
           if (p->dst != d) continue;
-          x += p->kind == IR_PROJ_CONV ? ref_conv(net, p, tr, input, j, t)
-                                       : ref_dense(net, p, tr, input, j, t);
+          x += p->kind == IR_PROJ_CONV ? mt_ref_conv(net, p, tr, input, j, t)
+                                       : mt_ref_dense(net, p, tr, input, j, t);
         }
         const int co = (int)(j / ((int64_t)pop->h * pop->w));
         nrn_param prm = pop->q[co].p;

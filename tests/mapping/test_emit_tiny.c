@@ -169,7 +169,7 @@ static void test_functional(void **state) {
   mt_trace ref, run;
   fx_stats fs;
   mt_layer_pops(f->m.ctx.lowered, layer_pop);
-  ref_run(f->m.ctx.net, &f->m.ctx.arch, input, &ref);
+  mt_ref_run(f->m.ctx.net, &f->m.ctx.arch, input, &ref);
   fx_run(&f->img, f->m.ctx.net, layer_pop, input, &run, &fs);
   assert_int_equal(fs.flag_mismatch, 0);
   assert_int_equal(fs.host_packets, 4 * 6);

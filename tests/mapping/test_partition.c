@@ -125,7 +125,7 @@ static void run_one(uint64_t seed, int *compiled, int *refused) {
   mt_trace ref, run;
   fx_stats fs;
   mt_layer_pops(m.ctx.lowered, layer_pop);
-  ref_run(net, &arch, input, &ref);
+  mt_ref_run(net, &arch, input, &ref);
   fx_run(&img, net, layer_pop, input, &run, &fs);
   assert_int_equal(fs.flag_mismatch, 0);
   assert_int_equal(mt_trace_diff(&ref, &run), 0);

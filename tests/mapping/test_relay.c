@@ -188,7 +188,7 @@ static void check_equivalent(uint64_t seed, int spikes_in) {
   (void)spikes_in;
   mt_trace ref, ru, rs;
   fx_stats fu, fs;
-  ref_run(u.m.ctx.net, &big, input, &ref);
+  mt_ref_run(u.m.ctx.net, &big, input, &ref);
   fx_run(&u.img, u.m.ctx.net, u.layer_pop, input, &ru, &fu);
   fx_run(&s.img, s.m.ctx.net, s.layer_pop, input, &rs, &fs);
   assert_int_equal(fu.flag_mismatch + fs.flag_mismatch, 0);
