@@ -94,6 +94,12 @@ static int quant_input(quant *q) {
                     "--calibrate X.npy", l->name);
   in->payload_bits = (int)q->ctx->arch.payload_in_bits;
   in->in_scale = range / (double)q->pmax;
+  if (l->range == 0) { /* say where the scale came from (the compile summary shows notes) */
+    glif_err *n = &q->ctx->notes;
+    const size_t len = strlen(n->msg);
+    snprintf(n->msg + len, sizeof n->msg - len, "%sinput '%s': range %.9g taken from the "
+             "calibration set (the model has no 'range')", len ? "\n" : "", l->name, range);
+  }
   return 0;
 }
 
