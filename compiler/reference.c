@@ -258,6 +258,7 @@ void ref_destroy(ref_model *rm) {
 /* ---- input --------------------------------------------------------------------------- */
 
 int32_t ref_input_payload(const ir_pop *in, double x) {
+  if (in->payload_bits < 2) return x != 0; /* a spike-encoded input: binary */
   const double lim = (double)(((int64_t)1 << (in->payload_bits - 1)) - 1);
   double q = front_round(x / in->in_scale);
   q = q > lim ? lim : q < -lim ? -lim : q;

@@ -98,7 +98,8 @@ int ref_trace_layers(const ref_model *rm, trace_writer *tw);
 int ref_trace_sample(const ref_model *rm, trace_writer *tw, int64_t sample);
 
 /* The payload of one direct-encoded input value: round(x / in_scale), halves away
- * from zero, clamped to +-(2^(payload_bits-1) - 1). What the host sends the chip. */
+ * from zero, clamped to +-(2^(payload_bits-1) - 1). What the host sends the chip.
+ * For a spike-encoded input (payload_bits 0): 1 for x != 0, else 0. */
 int32_t ref_input_payload(const ir_pop *input, double x);
 
 /* Checks an input array against the net's input layer ([C,H,W] or [N,C,H,W] for

@@ -383,6 +383,9 @@ static void test_input_payload(void **state) {
   in.in_scale = 0.5, in.payload_bits = 4; /* +-7 */
   assert_int_equal(ref_input_payload(&in, 3.25), 7);
   assert_int_equal(ref_input_payload(&in, -1.25), -3);
+  in.payload_bits = 0; /* spike encoding */
+  assert_int_equal(ref_input_payload(&in, 1.0), 1);
+  assert_int_equal(ref_input_payload(&in, 0.0), 0);
 }
 
 static void test_class_ties_and_bad_inputs(void **state) {
