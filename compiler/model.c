@@ -27,7 +27,6 @@ typedef struct loader {
   ir_model *m;
   yaml_node_t **name_node;    /* [n_layers] the node of each layer's name */
   yaml_node_t *(*in_node)[8]; /* [n_layers][8] the nodes naming each input */
-  yaml_node_t *t_node;        /* timesteps */
 } loader;
 
 typedef int (*key_fn)(loader *ld, ir_layer *l, yaml_node_t *v, const char *key,
@@ -443,7 +442,6 @@ static int parse_timesteps(loader *ld, yaml_node_t *root, yaml_node_t *v) {
                       "architecture '%s' supports (max_steps, the gain-table depth) - "
                       "use an architecture with max_steps >= %d or fewer steps",
                       ld->m->T, hi, arch->name, ld->m->T);
-  ld->t_node = v;
   return rc;
 }
 
