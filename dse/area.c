@@ -1,18 +1,22 @@
 /*
  * area.c - the area model: silicon area of a core (and its router) and of the chip as a
- * function of the architecture.
+ * function of the architecture, derived from the RTL (docs/area-model.md).
  *
- *   rtl/area_model.csv (yosys figures, scripts/synth.sh) -> embedded at build time
+ *   rtl/area_model.csv (yosys, scripts/synth.sh) -> embedded at build time
  *   (dse/embed_area.cmake) -> fitted here -> area columns of every sweep row
  *
- * The RTL table gives, for a few synthesised core configurations, the generic logic
- * cells, the flip-flops and the memory bits. Cells and flip-flops are fitted (least
- * squares) as linear functions of four features of the architecture; memory bits as a
- * multiple of the bits the architecture counts (arch_capacity_of). Areas then follow
- * from published 28 nm figures (dse.h, docs/dse.md): an SRAM bit cell with its macro
- * overhead, and a NAND2-equivalent gate. When the table was absent at build time the
- * interim model below (estimated coefficients, same form) is used, and every report
- * says which one ran.
+ * Three parts, as the RTL engineer measured them on rtl/glif_core.v:
+ *   memory bits  exact: the sum of the RTL's tables (dse_area_memory_bits), which
+ *                reproduces every memory_bits value of the CSV;
+ *   flip-flops   the RTL's registers counted from the architecture, plus a constant of
+ *                control bits fitted to the CSV;
+ *   logic cells  a linear model in five features (dse_area_features) fitted to the CSV
+ *                by least squares regularised towards a prior: the directions the
+ *                table's rows determine follow the rows, the others (a width the table
+ *                never varies) keep the prior, so a table of two rows is already usable
+ *                and every row added sharpens the fit. With no table the prior alone is
+ *                used (the "interim" model), and reports say which.
+ * Areas then follow from published 28 nm figures (dse.h, docs/dse.md).
  */
 #include <math.h>
 #include <pthread.h>
@@ -24,21 +28,80 @@
 extern const dse_area_sample dse_area_rtl_rows[];
 extern const int dse_area_rtl_n;
 
-/* Bits for values 0 .. n-1 (at least 1). */
-static double index_bits(double n) {
-  double b = 1;
+#define RTL_TW 16     /* tick-number bits of the RTL core (parameter TW) */
+#define RTL_XYW 10    /* mesh coordinate bits the CSV's cores were synthesised with */
+
+/* ceil(log2 n), at least 1: the RTL's index widths ($clog2 with a floor of 1). */
+static double clog2(double n) {
+  double b = 0;
+  while (pow(2.0, b) < n) b++;
+  return b < 1 ? 1 : b;
+}
+
+/* ceil(log2 n) without the floor (the RTL's $clog2 of counts, e.g. E + 1). */
+static double clog2_raw(double n) {
+  double b = 0;
   while (pow(2.0, b) < n) b++;
   return b;
 }
 
-void dse_area_features(const glif_arch *a, double f[DSE_AREA_NF]) {
-  f[0] = 1.0;
-  f[1] = (double)a->membrane_bits + a->acc_bits;                 /* neuron datapath */
-  f[2] = (double)a->lanes * ((double)a->weight_bits + a->acc_bits); /* synapse lanes */
-  f[3] = index_bits(a->neurons) + index_bits(a->axons);           /* address logic */
+static double wire_payload(const glif_arch *a) {
+  return a->payload_sum_bits > a->payload_in_bits ? a->payload_sum_bits : a->payload_in_bits;
 }
 
-/* The architecture a table row describes: glif-256 with the row's sizes and widths. */
+double dse_area_memory_bits(const glif_arch *a, double xw, double yw) {
+  const double N = a->neurons, AX = a->axons, L = a->lanes, K = ceil(N / L);
+  const double EW = clog2(a->fanout_entries), ECW = clog2_raw(a->fanout_entries + 1.0);
+  const double MW = a->shift_max > 0 ? clog2_raw(a->shift_max + 1.0) : 1;
+  const double AXW = clog2(AX), DW = clog2_raw(a->delay_slots), F1 = a->frac_bits + 1.0;
+  const double V = a->membrane_bits, A = a->acc_bits, P = a->payload_sum_bits;
+  return AX * K * L * a->weight_bits                     /* crossbar */
+         + a->delay_slots * K * L * A                    /* accumulators */
+         + N * (V + 1)                                   /* neuron state */
+         + N * (EW + ECW + P)                            /* spike queue */
+         + N * (EW + ECW)                                /* neuron table */
+         + K * L * MW                                    /* column shifts */
+         + AX                                            /* axon flags */
+         + a->groups * (2 * F1 + 3 * V + A + 2 + MW)     /* group parameters */
+         + (double)a->groups * a->max_steps * F1         /* gain tables */
+         + a->fanout_entries * (xw + yw + AXW + DW + 1)  /* fan-out table */
+         + a->core_buffer * (AXW + DW + 1 + wire_payload(a)); /* input buffer */
+}
+
+double dse_area_counted_flipflops(const glif_arch *a) {
+  const double N = a->neurons, S = a->pipeline_depth;
+  const double EW = clog2(a->fanout_entries), ECW = clog2_raw(a->fanout_entries + 1.0);
+  return N * (clog2(a->groups) + 1)                     /* group map, pending vector */
+         + (double)a->groups * RTL_TW                    /* groups' first ticks */
+         + (S - 1) * (clog2(N) + a->membrane_bits + a->payload_sum_bits + EW + ECW + 3)
+         + 6 * 32;                                       /* counters */
+}
+
+void dse_area_features(const glif_arch *a, double f[DSE_AREA_NF]) {
+  f[0] = 1.0;
+  f[1] = a->neurons;                                          /* per-neuron listing */
+  f[2] = (double)a->lanes * a->weight_bits * wire_payload(a); /* lane multipliers */
+  f[3] = (double)a->lanes * a->acc_bits;                      /* lane accumulators */
+  f[4] = (double)a->membrane_bits + a->acc_bits;              /* neuron datapath */
+}
+
+/* The prior (docs/dse.md): ~100 gates per neuron (a priority-encoder stage and a group
+ * mux), ~6 per multiplier bit-product (a full adder and its AND), ~8 per accumulator
+ * bit (saturating add), ~118 per datapath bit (glif_neuron synthesised at V = A = 16,
+ * 24, 31: 4,618, 6,501, 8,142 cells, about 235 per V = A step), 30,000 of control. */
+static const double prior_cells[DSE_AREA_NF] = {30000.0, 100.0, 6.0, 8.0, 117.5};
+#define PRIOR_FF_CONTROL 60.0 /* control bits beyond the counted registers */
+
+/* Features are divided by their value at the default architecture before the fit, so
+ * every coefficient is in cells of a default core; deviations from the prior cost
+ * PENALTY x weight (the constant is nearly free to move, so an offset the rows show
+ * lands there rather than in a width term the rows do not vary). */
+static const double feature_scale[DSE_AREA_NF] = {1.0, 256.0, 3072.0, 384.0, 48.0};
+static const double penalty_weight[DSE_AREA_NF] = {1e-2, 1.0, 1.0, 1.0, 1.0};
+#define PENALTY 1e-8
+
+/* The architecture a table row describes: glif-256 with the row's sizes and widths
+ * (relay and wire payloads equal V, as scripts/synth.sh sets them). */
 static void row_arch(const dse_area_sample *r, glif_arch *a) {
   arch_default(a);
   a->neurons = (uint32_t)r->neurons;
@@ -56,7 +119,7 @@ static int solve(double m[DSE_AREA_NF][DSE_AREA_NF], double b[DSE_AREA_NF], int 
     int piv = c;
     for (int r = c + 1; r < k; r++)
       if (fabs(m[r][c]) > fabs(m[piv][c])) piv = r;
-    if (fabs(m[piv][c]) < 1e-9 * (1.0 + fabs(m[c][c]))) return -1;
+    if (m[piv][c] == 0) return -1;
     for (int j = 0; j < k; j++) {
       double t = m[c][j];
       m[c][j] = m[piv][j], m[piv][j] = t;
@@ -77,21 +140,28 @@ static int solve(double m[DSE_AREA_NF][DSE_AREA_NF], double b[DSE_AREA_NF], int 
   return 0;
 }
 
-/* Least squares of y (selected by `which`: 0 cells, 1 flip-flops) on the features. */
-static int fit_one(const dse_area_sample *rows, int n, int which, double coef[DSE_AREA_NF]) {
-  double m[DSE_AREA_NF][DSE_AREA_NF] = {{0}}, b[DSE_AREA_NF] = {0};
+/* min sum (cells - f.c)^2 + sum lambda_j (c_j - prior_j)^2 over the rows, solved for
+ * d_j = c_j x scale_j on features f_j / scale_j, in cells divided by 1e4 (well scaled). */
+static int fit_cells(const dse_area_sample *rows, int n, double c[DSE_AREA_NF]) {
+  double m[DSE_AREA_NF][DSE_AREA_NF] = {{0}}, b[DSE_AREA_NF] = {0}, d[DSE_AREA_NF];
   for (int i = 0; i < n; i++) {
     glif_arch a;
     double f[DSE_AREA_NF];
     row_arch(&rows[i], &a);
     dse_area_features(&a, f);
-    const double y = which ? rows[i].flipflops : rows[i].cells;
     for (int r = 0; r < DSE_AREA_NF; r++) {
-      for (int c = 0; c < DSE_AREA_NF; c++) m[r][c] += f[r] * f[c];
-      b[r] += f[r] * y;
+      for (int k = 0; k < DSE_AREA_NF; k++) m[r][k] += f[r] / feature_scale[r] * f[k] / feature_scale[k];
+      b[r] += f[r] / feature_scale[r] * rows[i].cells / 1e4;
     }
   }
-  return solve(m, b, DSE_AREA_NF, coef);
+  for (int j = 0; j < DSE_AREA_NF; j++) {
+    const double lambda = PENALTY * penalty_weight[j];
+    m[j][j] += lambda;
+    b[j] += lambda * prior_cells[j] * feature_scale[j] / 1e4;
+  }
+  if (solve(m, b, DSE_AREA_NF, d)) return -1;
+  for (int j = 0; j < DSE_AREA_NF; j++) c[j] = d[j] * 1e4 / feature_scale[j];
+  return 0;
 }
 
 static double dot(const double *c, const double *f) {
@@ -100,31 +170,9 @@ static double dot(const double *c, const double *f) {
   return s;
 }
 
-static double bits_core(const dse_area_sample *r) {
-  glif_arch a;
-  arch_capacity c;
-  row_arch(r, &a);
-  arch_capacity_of(&a, &c);
-  return (double)c.bits_core;
-}
+static double rel(double fit, double y) { return y > 0 ? fabs(fit - y) / y : fabs(fit - y); }
 
-/* Least squares of the memory bits on (1, bits_core). */
-static int fit_memory(const dse_area_sample *rows, int n, double mem[2]) {
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (int i = 0; i < n; i++) {
-    const double x = bits_core(&rows[i]), y = rows[i].memory_bits;
-    sx += x, sy += y, sxx += x * x, sxy += x * y;
-  }
-  const double det = n * sxx - sx * sx;
-  if (fabs(det) < 1e-9 * sxx * n) return -1;
-  mem[1] = (n * sxy - sx * sy) / det;
-  mem[0] = (sy - mem[1] * sx) / n;
-  return 0;
-}
-
-static double rel(double fit, double y) { return y > 0 ? fabs(fit - y) / y : 0; }
-
-/* Worst relative error of the fitted cells, flip-flops and memory over the rows. */
+/* Worst relative error of the model's cells, flip-flops and memory over the rows. */
 static double worst_error(const dse_area_model *m, const dse_area_sample *rows, int n) {
   double worst = 0;
   for (int i = 0; i < n; i++) {
@@ -133,36 +181,37 @@ static double worst_error(const dse_area_model *m, const dse_area_sample *rows, 
     row_arch(&rows[i], &a);
     dse_area_features(&a, f);
     worst = fmax(worst, rel(dot(m->cells, f), rows[i].cells));
-    worst = fmax(worst, rel(dot(m->flipflops, f), rows[i].flipflops));
-    worst = fmax(worst, rel(m->memory[0] + m->memory[1] * bits_core(&rows[i]), rows[i].memory_bits));
+    worst = fmax(worst, rel(dse_area_counted_flipflops(&a) + m->ff_control, rows[i].flipflops));
+    worst = fmax(worst, rel(dse_area_memory_bits(&a, RTL_XYW, RTL_XYW), rows[i].memory_bits));
   }
   return worst;
 }
 
 int dse_area_fit(const dse_area_sample *rows, int n, dse_area_model *m, glif_err *err) {
   memset(m, 0, sizeof *m);
-  if (n < DSE_AREA_NF)
-    return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "the area table has %d rows, the fit needs "
-                     "at least %d - synthesise more configurations", n, DSE_AREA_NF);
-  if (fit_one(rows, n, 0, m->cells) || fit_one(rows, n, 1, m->flipflops))
-    return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "the area table's configurations do not "
-                     "vary enough to fit the model (singular system) - vary neurons, axons "
-                     "and widths independently");
-  if (fit_memory(rows, n, m->memory))
-    return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "the area table's configurations all "
-                     "have the same memory size - vary neurons and axons");
+  if (n < 1)
+    return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "the area table has no rows - run "
+                     "scripts/synth.sh");
+  if (fit_cells(rows, n, m->cells))
+    return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "the area fit is singular");
+  double resid = 0;
+  for (int i = 0; i < n; i++) {
+    glif_arch a;
+    row_arch(&rows[i], &a);
+    resid += rows[i].flipflops - dse_area_counted_flipflops(&a);
+  }
+  m->ff_control = resid / n;
   m->from_rtl = 1;
   m->n_samples = n;
   m->max_rel_error = worst_error(m, rows, n);
   return 0;
 }
 
-/* The interim model (no RTL table at build time): estimates in the same form, from a
- * hand count of the core's datapaths (docs/dse.md): ~20 gates per bit of neuron
- * datapath (two V x (F+1) multipliers and the adders), ~9 per lane bit (a W x A
- * multiply-accumulate slice), ~60 per address bit, 3000 of control. */
-static const dse_area_model interim = {
-    0, 0, {3000.0, 20.0, 9.0, 60.0}, {400.0, 8.0, 1.0, 12.0}, {0.0, 1.0}, 0.0};
+void dse_area_prior(dse_area_model *m) {
+  memset(m, 0, sizeof *m);
+  memcpy(m->cells, prior_cells, sizeof m->cells);
+  m->ff_control = PRIOR_FF_CONTROL;
+}
 
 static dse_area_model builtin;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
@@ -170,7 +219,7 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static void builtin_init(void) {
   glif_err e;
   if (dse_area_rtl_n <= 0 || dse_area_fit(dse_area_rtl_rows, dse_area_rtl_n, &builtin, &e))
-    builtin = interim;
+    dse_area_prior(&builtin);
 }
 
 const dse_area_model *dse_area_builtin(void) {
@@ -179,10 +228,11 @@ const dse_area_model *dse_area_builtin(void) {
 }
 
 /* A router: five input buffers of B packets (flip-flops) and a 5 x 5 switch of
- * packet-wide multiplexers with XY route logic and arbiters. */
+ * packet-wide multiplexers with XY route logic and arbiters (estimate: the RTL has no
+ * router; docs/dse.md). */
 static double router_um2(const glif_arch *a) {
-  const double packet = index_bits(a->mesh_x) + index_bits(a->mesh_y) + index_bits(a->axons) +
-                        index_bits(a->delay_slots) + (double)a->payload_sum_bits + 1.0;
+  const double packet = clog2(a->mesh_x) + clog2(a->mesh_y) + clog2(a->axons) +
+                        clog2(a->delay_slots) + wire_payload(a) + 1.0;
   const double ffs = 5.0 * a->router_buffer * packet;
   const double cells = 5.0 * 4.0 * packet + 5.0 * 150.0;
   return ffs * DSE_GATES_PER_FF * DSE_UM2_PER_GATE + cells * DSE_GATES_PER_CELL * DSE_UM2_PER_GATE;
@@ -190,25 +240,26 @@ static double router_um2(const glif_arch *a) {
 
 void dse_area_eval(const dse_area_model *m, const glif_arch *a, dse_area *out) {
   double f[DSE_AREA_NF];
-  arch_capacity c;
   dse_area_features(a, f);
-  arch_capacity_of(a, &c);
   memset(out, 0, sizeof *out);
   out->logic_cells = fmax(0.0, dot(m->cells, f));
-  out->flipflops = fmax(0.0, dot(m->flipflops, f));
-  out->memory_bits = fmax(0.0, m->memory[0] + m->memory[1] * (double)c.bits_core);
+  out->flipflops = dse_area_counted_flipflops(a) + m->ff_control;
+  out->memory_bits = dse_area_memory_bits(a, clog2(a->mesh_x), clog2(a->mesh_y));
   out->logic_um2 = out->logic_cells * DSE_GATES_PER_CELL * DSE_UM2_PER_GATE;
   out->ff_um2 = out->flipflops * DSE_GATES_PER_FF * DSE_UM2_PER_GATE;
   out->memory_um2 = out->memory_bits * DSE_UM2_PER_SRAM_BIT / DSE_SRAM_EFFICIENCY;
   out->router_um2 = router_um2(a);
   out->core_um2 = out->logic_um2 + out->ff_um2 + out->memory_um2 + out->router_um2;
-  out->chip_mm2 = out->core_um2 * (double)c.cores / 1e6;
+  out->chip_mm2 = out->core_um2 * (double)a->mesh_x * a->mesh_y / 1e6;
 }
 
 const char *dse_area_source(const dse_area_model *m) {
-  static __thread char text[160];
-  if (!m->from_rtl) return "interim estimate (no rtl/area_model.csv at build time)";
-  snprintf(text, sizeof text, "fitted to %d synthesised cores of rtl/area_model.csv "
-           "(worst fit error %.1f%%)", m->n_samples, 100.0 * m->max_rel_error);
+  static __thread char text[200];
+  if (!m->from_rtl)
+    return "RTL memory formula; logic from the prior estimate (no rtl/area_model.csv at "
+           "build time)";
+  snprintf(text, sizeof text, "RTL memory formula; logic fitted to %d synthesised core%s of "
+           "rtl/area_model.csv (worst error %.1f%%)", m->n_samples, m->n_samples == 1 ? "" : "s",
+           100.0 * m->max_rel_error);
   return text;
 }

@@ -106,18 +106,18 @@ const char *dse_field_guess(const char *path);
 
 /* ---- the area model ------------------------------------------------------------------ */
 
-/* Area of one tile (core + router) and of the chip, from the RTL-derived model (the
- * yosys figures of rtl/area_model.csv, embedded at build time) or, when that table was
- * absent at build time, the interim model (docs/dse.md). All areas in um^2 except chip
- * in mm^2. */
+/* Area of one tile (core + router) and of the chip from the RTL-derived model
+ * (docs/dse.md): the RTL's exact memory formula, its register count, and logic cells
+ * fitted to the yosys figures of rtl/area_model.csv (embedded at build time; without
+ * it, a documented prior). Areas in um^2 except chip in mm^2. */
 typedef struct dse_area {
   double logic_cells;   /* generic gates of the core's logic (yosys cells) */
   double flipflops;     /* flip-flop bits of the core */
-  double memory_bits;   /* SRAM bits of the core */
+  double memory_bits;   /* RAM bits of the core */
   double logic_um2;     /* logic_cells x gate area */
   double ff_um2;        /* flipflops x flip-flop area */
   double memory_um2;    /* memory_bits x bit-cell area / array efficiency */
-  double router_um2;    /* the core's router: buffers and switch */
+  double router_um2;    /* the core's router: buffers and switch (estimate) */
   double core_um2;      /* logic + flip-flops + memory + router: one mesh tile */
   double chip_mm2;      /* core_um2 x mesh cores / 1e6 */
 } dse_area;
@@ -128,27 +128,31 @@ typedef struct dse_area_sample {
   double cells, flipflops, memory_bits;
 } dse_area_sample;
 
-/* The fitted model: cells and flip-flops as linear functions of the features of
- * dse_area_features(); memory bits as a linear function of the bits the architecture
- * counts (arch_capacity_of: the RTL stores a few tables wider than needed). */
-#define DSE_AREA_NF 4
+#define DSE_AREA_NF 5
 typedef struct dse_area_model {
-  int from_rtl;                 /* 1: fitted to RTL figures; 0: interim estimate */
+  int from_rtl;                 /* 1: fitted to RTL figures; 0: the prior alone */
   int n_samples;                /* rows fitted */
-  double cells[DSE_AREA_NF];    /* coefficients of the features */
-  double flipflops[DSE_AREA_NF];
-  double memory[2];             /* memory bits = memory[0] + memory[1] x bits_core */
-  double max_rel_error;         /* worst |fit - synthesised| / synthesised, all three */
+  double cells[DSE_AREA_NF];    /* logic cells = cells . dse_area_features() */
+  double ff_control;            /* flip-flops beyond dse_area_counted_flipflops() */
+  double max_rel_error;         /* worst |model - synthesised| / synthesised over the
+                                   rows: cells, flip-flops and memory bits */
 } dse_area_model;
 
-/* Features of an architecture for the fit: 1, datapath width V + A, lane datapath
- * L x (W + A), address bits log2(N) + log2(axons). */
+/* Logic features: 1, neurons N, lane multipliers L x W x PW (PW: the wire payload, the
+ * larger of the two payload widths), lane accumulators L x A, datapath V + A. */
 void dse_area_features(const glif_arch *a, double f[DSE_AREA_NF]);
-/* Least-squares fit to n samples (lanes = 16 and the other fields at the glif-256
- * defaults, as scripts/synth.sh synthesises them). n >= DSE_AREA_NF, else GLIF_ERANGE. */
+/* RAM bits of the RTL core with xw, yw mesh coordinate bits (docs/area-model.md). */
+double dse_area_memory_bits(const glif_arch *a, double xw, double yw);
+/* Flip-flops of the RTL's registers (group map, pending vector, first ticks, pipeline,
+ * counters), without the control bits the fit adds. */
+double dse_area_counted_flipflops(const glif_arch *a);
+/* Fits rows (glif-256 defaults for every field the rows do not give, P = PW = V as
+ * scripts/synth.sh synthesises them); n >= 1, else GLIF_ERANGE. */
 int dse_area_fit(const dse_area_sample *rows, int n, dse_area_model *m, glif_err *err);
-/* The built-in model: fitted to the embedded RTL table if there was one at build time,
- * else the interim model. Computed once, thread-safe. */
+/* The prior alone (what the model is with no table). */
+void dse_area_prior(dse_area_model *m);
+/* The built-in model: fitted to the embedded table if there was one at build time,
+ * else the prior. Computed once, thread-safe. */
 const dse_area_model *dse_area_builtin(void);
 /* Area of an architecture under model m. */
 void dse_area_eval(const dse_area_model *m, const glif_arch *a, dse_area *out);
