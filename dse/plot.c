@@ -48,23 +48,53 @@ static double frac(const axis *a, double v) {
   return (v - a->lo) / (a->hi - a->lo);
 }
 
+/* Tick values: 1, 2, 5 x 10^k inside a log axis; multiples of a 1-2-5 step on a linear
+ * one. Returns how many (at most max). */
+static int ticks(const axis *a, double *v, int max) {
+  int n = 0;
+  if (a->log) {
+    for (double d = floor(log10(a->lo)); d <= ceil(log10(a->hi)) && n < max; d++)
+      for (int m = 0; m < 3 && n < max; m++) {
+        const double t = (m == 0 ? 1 : m == 1 ? 2 : 5) * pow(10, d);
+        if (t >= a->lo * (1 - 1e-9) && t <= a->hi * (1 + 1e-9)) v[n++] = t;
+      }
+    return n;
+  }
+  const double raw = (a->hi - a->lo) / 5, mag = pow(10, floor(log10(raw)));
+  const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+  for (double t = ceil(a->lo / step) * step; t <= a->hi * (1 + 1e-12) && n < max; t += step)
+    v[n++] = fabs(t) < 1e-12 * step ? 0 : t;
+  return n;
+}
+
 static void ticks_x(FILE *f, const axis *a, double x0) {
-  for (int k = 0; k <= 5; k++) {
-    double v = a->log ? pow(10, log10(a->lo) + k * (log10(a->hi) - log10(a->lo)) / 5)
-                      : a->lo + k * (a->hi - a->lo) / 5;
-    const double x = x0 + ML + frac(a, v) * (W - ML - MR);
+  double v[40];
+  const int n = ticks(a, v, 40);
+  for (int k = 0; k < n; k++) {
+    const double x = x0 + ML + frac(a, v[k]) * (W - ML - MR);
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>\n", x, MT, x, H - MB);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>\n", x, H - MB + 16, v);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n", x, H - MB + 16, v[k]);
   }
 }
 
 static void ticks_y(FILE *f, const axis *a, double x0) {
-  for (int k = 0; k <= 5; k++) {
-    double v = a->log ? pow(10, log10(a->lo) + k * (log10(a->hi) - log10(a->lo)) / 5)
-                      : a->lo + k * (a->hi - a->lo) / 5;
-    const double y = H - MB - frac(a, v) * (H - MT - MB);
+  double v[40];
+  const int n = ticks(a, v, 40);
+  for (int k = 0; k < n; k++) {
+    const double y = H - MB - frac(a, v[k]) * (H - MT - MB);
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>\n", x0 + ML, y, x0 + W - MR, y);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", x0 + ML - 6, y + 4, v);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", x0 + ML - 6, y + 4, v[k]);
+  }
+}
+
+/* Text with the XML special characters escaped. */
+static void xml_text(FILE *f, const char *s) {
+  for (; *s; s++) {
+    if (*s == '<') fputs("&lt;", f);
+    else if (*s == '>') fputs("&gt;", f);
+    else if (*s == '&') fputs("&amp;", f);
+    else if (*s == '"') fputs("&quot;", f);
+    else fputc(*s, f);
   }
 }
 
@@ -108,9 +138,12 @@ int dse_plot_print(FILE *f, const dse_sweep *sw, const dse_row *rows, int64_t n)
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
           "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
           2 * W, H);
-  fprintf(f, "<text x=\"%.0f\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">glif dse: %s on %s, "
-          "%lld of %lld points fit; red: Pareto-optimal (energy, latency, area)</text>\n",
-          W, sw->model_name, sw->base.name, (long long)fits, (long long)n);
+  fprintf(f, "<text x=\"%.0f\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">glif dse: ", W);
+  xml_text(f, sw->model_name);
+  fputs(" on ", f);
+  xml_text(f, sw->base.name);
+  fprintf(f, ", %lld of %lld points fit; red: Pareto-optimal (energy, latency, area)</text>\n",
+          (long long)fits, (long long)n);
   if (fits == 0) {
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no point fits: nothing to plot</text>\n", W, H / 2);
   } else {
