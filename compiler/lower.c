@@ -713,6 +713,56 @@ int cc_pass_lower(cc_ctx *ctx, glif_err *err) {
   return 0;
 }
 
+/* ---- invariants ------------------------------------------------------------------- */
+
+static int bad(glif_err *err, const lw_layer *L, const char *what) {
+  return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0,
+                   "lower: layer '%s' breaks an invariant: %s - this is a bug in lower",
+                   L->name, what);
+}
+
+static int check_term(const lw_net *n, int li, const lw_term *t, glif_err *err) {
+  const lw_layer *L = &n->layers[li];
+  if (t->kind == LW_PSUM)
+    return t->src == L->relay_layer && t->src >= 0 ? 0 : bad(err, L, "partial-sum source");
+  if ((t->kind != LW_CONV && t->kind != LW_DENSE) || !t->proj || t->src >= li ||
+      t->src < LW_INPUT)
+    return bad(err, L, "term kind or source");
+  if (t->lo < 0 || t->hi <= t->lo || t->hi > t->proj->cin) return bad(err, L, "term range");
+  return 0;
+}
+
+static int check_layer(const lw_net *n, int li, glif_err *err) {
+  const lw_layer *L = &n->layers[li];
+  if (L->n != (int64_t)L->c * L->h * L->w || L->n_chunks < 1 || L->cb * L->n_chunks != L->c)
+    return bad(err, L, "shape or chunks");
+  if (L->term_start[0] != 0 || L->term_start[L->n_chunks] != L->n_terms)
+    return bad(err, L, "term ranges");
+  for (int k = 0; k < L->n_chunks; k++)
+    if (L->term_start[k + 1] < L->term_start[k]) return bad(err, L, "term ranges");
+  for (int c = 0; c < L->cb; c++)
+    if (L->pset[c] < 0 || L->pset[c] >= L->n_psets) return bad(err, L, "parameter set");
+  if (L->kind == NRN_RELAY && (L->relay_for != li + 1 ||
+                               n->layers[li + 1].relay_layer != li ||
+                               L->first_tick != n->layers[li + 1].first_tick - 1))
+    return bad(err, L, "relay link");
+  for (int t = 0; t < L->n_terms; t++) {
+    int rc = check_term(n, li, &L->terms[t], err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int lw_check(const cc_ctx *ctx, glif_err *err) {
+  const lw_net *n = ctx->lowered;
+  if (!n) return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0, "lower: no lowered network");
+  for (int li = 0; li < n->n_layers; li++) {
+    int rc = check_layer(n, li, err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /* ---- dump ------------------------------------------------------------------------ */
 
 static void dump_term(const lw_net *n, const lw_term *t, FILE *out) {

@@ -139,6 +139,10 @@ static inline const lw_layer *lw_src(const lw_net *n, const lw_term *t) {
   return t->src == LW_INPUT ? &n->input : &n->layers[t->src];
 }
 
+/* Invariant check of ctx->lowered (debug builds run it after lower, QBE's ssacheck):
+ * shapes, chunk and term ranges, relay links, parameter-set indices. */
+int lw_check(const cc_ctx *ctx, glif_err *err);
+
 /* Appends a design-rule note to the report list and to ctx->notes. */
 int lw_note(cc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -113,6 +113,11 @@ int map_plan_all(cc_ctx *ctx, int quick, glif_err *err);
  * of each layer so that cores exchanging many packets sit together (metis.c). */
 int map_partition_metis(cc_ctx *ctx, glif_err *err);
 
+/* Invariant check of ctx->map after partition, place or route (debug builds run it
+ * between passes): tiles cover every layer exactly, cores are unique and on the mesh,
+ * every core's axons and fan-out fit, every entry points at a used core and axon. */
+int map_check(const cc_ctx *ctx, glif_err *err);
+
 /* Geometry of tile t (0-based within layer L). */
 map_tile map_tile_geom(const lw_layer *L, const map_plan *p, int64_t t);
 

@@ -235,6 +235,11 @@ static void test_dump(void **state) {
                              "parameter sets"));
   assert_non_null(strstr(d1, "    conv from x (c) ch [0, 2) k 1x1 s 1x1 p 0x0 dly 0"));
   free(d1), free(d2);
+  assert_int_equal(lw_check(&m.ctx, &err), 0);
+  m.ctx.lowered->layers[0].terms[0].hi = 3; /* beyond the source's 2 channels */
+  assert_int_equal(lw_check(&m.ctx, &err), GLIF_EINTERNAL);
+  assert_string_equal(err.msg, "lower: layer 'A' breaks an invariant: term range - this is "
+                               "a bug in lower");
   glif_arena_destroy(a);
 }
 

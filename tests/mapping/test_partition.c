@@ -115,6 +115,8 @@ static void run_one(uint64_t seed, int *compiled, int *refused) {
   }
   ++*compiled;
   check_tiles(&m.ctx);
+  assert_int_equal(lw_check(&m.ctx, &err), 0);
+  assert_int_equal(map_check(&m.ctx, &err), 0);
   img_image img;
   assert_int_equal(map_build_image(&m.ctx, &img, &err), 0);
   const int64_t nin = net->pops[0].n * (s.spikes ? net->T : 1);
@@ -171,9 +173,37 @@ static void test_shape_choice(void **state) {
   glif_arena_destroy(a);
 }
 
+/* The invariant check catches a broken map. */
+static void test_map_check(void **state) {
+  (void)state;
+  glif_arena *a = glif_arena_create(0);
+  glif_arch arch = mt_arch(16, 64, 8);
+  ir_net *net = irb_net(a, 2);
+  irb_input(a, net, 2, 4, 4, IR_ENC_SPIKES, 1.0, 8);
+  const int A = irb_pop(a, net, "A", NRN_SPIKING, 4, 4, 4, irb_default_params());
+  irb_conv(a, net, "c", 0, A, 3, 1, 1, 0, NULL, 5, 50);
+  irb_schedule(net, &arch);
+  mt_ctx m;
+  glif_err err;
+  mt_init(&m, &arch, net, a);
+  assert_int_equal(mt_run(&m, "route", &err), 0);
+  assert_int_equal(map_check(&m.ctx, &err), 0);
+  m.ctx.map->input.e[0].axon = 999;
+  assert_int_equal(map_check(&m.ctx, &err), GLIF_EINTERNAL);
+  assert_non_null(strstr(err.msg, "mapping invariant broken: fan-out entry"));
+  m.ctx.map->input.e[0].axon = 0;
+  m.ctx.map->tiles[1].core = m.ctx.map->tiles[0].core;
+  assert_int_equal(map_check(&m.ctx, &err), GLIF_EINTERNAL);
+  assert_non_null(strstr(err.msg, "core of a tile"));
+  m.ctx.map->tiles[0].y1++;
+  assert_int_equal(map_check(&m.ctx, &err), GLIF_EINTERNAL);
+  glif_arena_destroy(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shape_choice),
+      cmocka_unit_test(test_map_check),
       cmocka_unit_test(test_random_convs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
