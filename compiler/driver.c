@@ -3,17 +3,29 @@
  * Everything a pass needs is in cc_ctx; every pass has the same signature.
  */
 #include "compile.h"
+#include "front.h"
 
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
+/* Invariant checks run between passes in debug builds (QBE's ssacheck). */
+static int check_folded(const cc_ctx *c, glif_err *e) {
+  return front_check_net(c->net, &c->arch, FRONT_FOLDED, e);
+}
+static int check_quantised(const cc_ctx *c, glif_err *e) {
+  return front_check_net(c->net, &c->arch, FRONT_QUANTISED, e);
+}
+static int check_scheduled(const cc_ctx *c, glif_err *e) {
+  return front_check_net(c->net, &c->arch, FRONT_SCHEDULED, e);
+}
+
 const cc_pass cc_passes[] = {
     {"load", cc_pass_load, cc_dump_model, NULL},
     {"check", cc_pass_check, cc_dump_model, NULL},
-    {"fold", cc_pass_fold, cc_dump_net, NULL},
-    {"quantise", cc_pass_quantise, cc_dump_net, NULL},
-    {"schedule", cc_pass_schedule, cc_dump_net, NULL},
+    {"fold", cc_pass_fold, cc_dump_net, check_folded},
+    {"quantise", cc_pass_quantise, cc_dump_net, check_quantised},
+    {"schedule", cc_pass_schedule, cc_dump_net, check_scheduled},
     {"lower", cc_pass_lower, cc_dump_lowered, NULL},
     {"drc", cc_pass_drc, NULL, NULL},
     {"partition", cc_pass_partition, cc_dump_map, NULL},
