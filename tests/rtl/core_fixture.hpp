@@ -34,6 +34,7 @@ struct CoreImage {
   std::vector<img_fanout> fanout;
   img_core core{};
   img_image img{};
+  uint32_t in_offsets[2] = {0, 0};  // an INPUT section with one element and no entry
 
   CoreImage(const rtl_params &p, uint32_t n, uint32_t axons, uint32_t T_)
       : T(T_), n_neurons(n), n_axons(axons) {
@@ -96,18 +97,26 @@ struct CoreImage {
     img.n_ticks = n_ticks;
     img.n_cores = 1;
     img.cores = &core;
+    img.input.c = img.input.h = img.input.w = 1;
+    img.input.encoding = IMG_ENC_DIRECT;
+    img.input.payload_bits = 8;
+    img.input.scale = 1.0;
+    img.input.n_inputs = 1;
+    img.input.offsets = in_offsets;
     return &img;
   }
 };
 
 // What an observer saw: one line per event, compared as text so a mismatch prints.
+// Emissions and steps are kept apart: the order within each is the contract's, but a
+// core model may report a step at issue (the simulator's) or at write-back (the RTL).
 struct Log {
-  std::vector<std::string> lines;
+  std::vector<std::string> lines, emits;
   static void emit(void *ctx, uint32_t j, uint32_t tick, uint64_t cycle, int32_t pay) {
     char b[96];
     snprintf(b, sizeof b, "tick %u cycle %llu emit neuron %u payload %d", tick,
              (unsigned long long)cycle, j, pay);
-    ((Log *)ctx)->lines.push_back(b);
+    ((Log *)ctx)->emits.push_back(b);
   }
   static void stepped(void *ctx, uint32_t j, uint32_t tick, int32_t u, uint8_t s) {
     char b[96];
