@@ -146,6 +146,29 @@ has err "cannot create the output"
 run 0 dse --help
 has out "usage: glif dse MODEL.yaml"
 
+# ---- the RTL area table embedded at build time (dse/embed_area.cmake) ----------------------
+# embed CSV_TEXT: runs the script on a CSV holding CSV_TEXT ("-" = no file), output in $TMP/a.c
+embed() {
+  rm -f "$TMP/a.csv" "$TMP/a.c"
+  [ "$1" = - ] || printf '%b' "$1" >"$TMP/a.csv"
+  cmake -DCSV="$TMP/a.csv" -DOUT="$TMP/a.c" -P "$SRC/dse/embed_area.cmake" >"$TMP/out" 2>"$TMP/err" ||
+    fail "embed_area.cmake failed: $(cat "$TMP/err")"
+}
+if command -v cmake >/dev/null; then
+  H='neurons,axons,weight_bits,v_bits,a_bits,cells,flipflops,memory_bits\n'
+  embed "${H}64,64,8,24,24,66036,1915,205700\n128,128,8,24,24,72314,2373,320840\n"
+  has a.c "const int dse_area_rtl_n = 2;"
+  has a.c "{64,64,8,24,24,66036,1915,205700},"
+  embed -
+  has a.c "const int dse_area_rtl_n = 0;"
+  embed "neurons,axons,cells\n64,64,1\n"
+  has a.c "const int dse_area_rtl_n = 0;"
+  has err "has header"
+  embed "${H}64,64,8,24,24,66036,oops,205700\n"
+  has a.c "const int dse_area_rtl_n = 0;"
+  has err "malformed row"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
   exit 1
