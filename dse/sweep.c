@@ -161,6 +161,7 @@ static int setup(dse_sweep *sw, glif_err *err) {
   cc_options opt;
   cc_ctx ctx;
   memset(&ctx, 0, sizeof ctx);
+  (void)dse_area_builtin(); /* fitted here, before any worker thread reads it */
   int rc = arch_resolve(sw->o.arch ? sw->o.arch : "glif-256", &sw->base, err);
   if (!rc) rc = dse_space_count(sw->space, &sw->n_points, err);
   if (!rc) rc = preflight(sw, &ctx, &opt, err);
