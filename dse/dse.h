@@ -40,7 +40,6 @@ extern "C" {
 #define DSE_MAX_COLS 32      /* swept fields (columns) of one space */
 #define DSE_MAX_SET 8        /* fields one setting assigns (mesh=8x8 assigns 2) */
 #define DSE_MAX_POINTS 1000000 /* points of one space: larger sweeps are refused */
-#define DSE_TEXT_MAX 64      /* a setting as written ("8x8", "512") */
 #define DSE_REASON_MAX 512   /* first line of a design-rule or validation message */
 
 /* ---- the design space --------------------------------------------------------------- */
@@ -87,8 +86,8 @@ int dse_space_load(dse_space *s, const char *path, const char **arch_out,
  * the product exceeds DSE_MAX_POINTS or an axis is empty. */
 int dse_space_count(const dse_space *s, int64_t *n, glif_err *err);
 
-/* Columns: the fields the space sets, in order of first appearance (axes in order,
- * then tie targets). */
+/* Columns: the fields the space sets, in order of first appearance (axes in order, a
+ * tie's target then its source). */
 int dse_space_n_cols(const dse_space *s);
 const arch_field *dse_space_col(const dse_space *s, int col);
 /* Text of the column header: "core.neurons". */
@@ -101,7 +100,9 @@ void dse_space_col_name(const dse_space *s, int col, char *buf, size_t size);
 int dse_space_arch(const dse_space *s, const glif_arch *base, int64_t i, glif_arch *a,
                    glif_err *err);
 
-/* Field paths of the whole architecture table, for "did you mean". */
+/* The architecture field path (or "mesh") closest to a mistyped one, or NULL when none
+ * is close: "core.neuron" -> "core.neurons", "buffer" -> "router.buffer". The text is
+ * valid until the calling thread's next call. */
 const char *dse_field_guess(const char *path);
 
 /* ---- the area model ------------------------------------------------------------------ */
