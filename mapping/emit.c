@@ -57,6 +57,7 @@ int map_build_input(const cc_ctx *ctx, img_input *in, glif_err *err) {
   in->entries = glif_malloc(((size_t)in->n_entries + 1) * sizeof *in->entries);
   if (!in->offsets || !in->entries) {
     glif_free(in->offsets), glif_free(in->entries);
+    in->offsets = NULL, in->entries = NULL;
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in emit");
   }
   for (uint32_t i = 0; i <= in->n_inputs; i++) in->offsets[i] = (uint32_t)f->start[i];
