@@ -26,12 +26,16 @@ static int pass_index(const char *name) {
   return -1;
 }
 
-/* Runs the back-end passes from `first` to `last` on ctx. */
+/* Runs the back-end passes from `first` to `last` on ctx, with their invariant checks
+ * in debug builds, as the driver does (compiler/driver.c). */
 static int run_passes(cc_ctx *ctx, const char *first, const char *last, glif_err *err) {
   for (int i = pass_index(first); i >= 0 && cc_passes[i].name; i++) {
     int rc = cc_passes[i].run(ctx, err);
     ctx->n_passes_run = i + 1;
     if (rc) return rc;
+#ifndef NDEBUG
+    if (cc_passes[i].check && (rc = cc_passes[i].check(ctx, err))) return rc;
+#endif
     if (!strcmp(cc_passes[i].name, last)) break;
   }
   return 0;
