@@ -7,6 +7,7 @@
  * and the peak memory of the process. bench/bench_sim.sh drives it.
  *
  *   bench_sim CHIP.img INPUTS.npy [--samples N] [--mode event|cycle] [--label NAME]
+ *             [--ticks]        (one line per tick on stderr, for long runs)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "../fabric/image.h"
 #include "../fabric/npy.h"
 #include "../simulator/sim.h"
+#include "../simulator/sim_int.h"
 
 static double clock_s(clockid_t id) {
   struct timespec t;
@@ -25,6 +27,16 @@ static double clock_s(clockid_t id) {
 }
 
 static double now(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
+
+/* --ticks: progress of long runs, one line per tick. */
+static void on_tick(void *ctx, uint32_t tick, const sim_tick *t) {
+  (void)ctx;
+  fprintf(stderr, "  tick %u: %.1f s CPU, E %llu cycles, %llu packets, %llu hops, %llu "
+                  "stall cycles, %llu updates\n",
+          tick, clock_s(CLOCK_PROCESS_CPUTIME_ID), (unsigned long long)t->active,
+          (unsigned long long)t->n.packets, (unsigned long long)t->n.hops,
+          (unsigned long long)t->n.router_stalls, (unsigned long long)t->n.updates);
+}
 
 static int fail(const glif_err *err) {
   glif_err_print(err, stderr);
@@ -35,15 +47,21 @@ int main(int argc, char **argv) {
   int64_t want = 1;
   int mode = SIM_MODE_EVENT;
   const char *label = "run";
+  int ticks = 0;
   if (argc < 3) {
     fprintf(stderr, "usage: bench_sim CHIP.img INPUTS.npy [--samples N] [--mode event|cycle] "
                     "[--label NAME]\n");
     return 2;
   }
-  for (int i = 3; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--samples")) want = atoll(argv[i + 1]);
-    else if (!strcmp(argv[i], "--mode")) mode = !strcmp(argv[i + 1], "cycle");
-    else if (!strcmp(argv[i], "--label")) label = argv[i + 1];
+  for (int i = 3; i < argc; i++) {
+    if (!strcmp(argv[i], "--ticks")) {
+      ticks = 1;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    if (!strcmp(argv[i], "--samples")) want = atoll(argv[++i]);
+    else if (!strcmp(argv[i], "--mode")) mode = !strcmp(argv[++i], "cycle");
+    else if (!strcmp(argv[i], "--label")) label = argv[++i];
   }
   glif_err err;
   img_image *img;
@@ -57,6 +75,8 @@ int main(int argc, char **argv) {
       sim_engine_create(&e, m, mode, &err))
     return fail(&err);
   const double t_load = now() - t0;
+  sim_obs obs = {.rec_core = -1, .tick_done = on_tick};
+  if (ticks) sim_engine_observe(e, &obs);
   if (want > n) want = n;
   sim_counts total;
   memset(&total, 0, sizeof total);

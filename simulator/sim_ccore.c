@@ -155,7 +155,7 @@ static int cc_cycle(void *p, int oe_room, const sim_packet *in) {
   ue_cycle(k);
   if (in) {
     k->ib[k->ib_n] = *in;
-    k->ib[k->ib_n++].t = k->c + 1;
+    k->ib[k->ib_n++].t = (uint32_t)(k->c + 1);
   }
   k->c++;
   return sent;

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "../fabric/err.h"
+#include "../fabric/image.h"
 #include "sim.h"
 
 #ifdef __cplusplus
@@ -44,9 +45,11 @@ typedef struct sim_packet {
   uint8_t dly;      /* accumulated in tick h + 1 + dly, slot (h + 1 + dly) mod D */
   uint8_t graded;   /* 1: adds w * payload; 0: a binary spike adds w << M */
   int32_t payload;  /* graded payload (0 for binary packets) */
-  uint64_t t;       /* simulator bookkeeping: in a router buffer the cycle it becomes
-                       eligible, in a core buffer the cycle it is present from */
+  uint32_t t;       /* simulator bookkeeping, tick-local: in a router buffer the cycle it
+                       becomes eligible, in a core buffer the cycle it is present from */
 } sim_packet;
+
+IMG_STATIC_ASSERT(sizeof(sim_packet) == 16, "a packet is 16 bytes");
 
 /* What a core did in one tick. Cycles are local to the tick. */
 typedef struct sim_core_tick {

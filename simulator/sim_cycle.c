@@ -137,7 +137,7 @@ static sim_packet fifo_pop(cy_fifo *b) {
 }
 
 static void fifo_push(cy_fifo *b, sim_packet p, uint64_t t) {
-  p.t = t;
+  p.t = (uint32_t)t; /* tick-local */
   b->pk[b->n++] = p;
 }
 

@@ -21,67 +21,91 @@
 #include "../fabric/mem.h"
 #include "sim_int.h"
 
-/* A FIFO of packets with one writer and one reader. */
-typedef struct ev_buf {
-  sim_packet *pk;        /* [cap] ring */
-  uint64_t pop_at;       /* cycle of the last pop; its slot is free from pop_at + 1 */
-  uint32_t cap, head, count;
-  uint32_t writer;       /* component woken when a full buffer frees a slot */
-  uint8_t waiter;        /* the writer found the buffer full and sleeps until a pop */
-} ev_buf;
+/* Time. The calendar runs in global cycles (since the start of the inference); packets
+ * carry tick-local cycles (32 bits: a tick is refused beyond 2^31 cycles); pop cycles
+ * are tick-local too, valid only while their stamp is the current tick + 1. */
 
+/* A router and its five input buffers in one block: this 64-byte header, then the
+ * rings, B packets per input (input p's slot i at ring(rt)[p * B + i]). Everything one
+ * hop touches is in two such blocks: the router's and its neighbour's. */
 typedef struct ev_router {
-  ev_buf in[P_COUNT];    /* input buffers: Local, North, East, South, West */
-  ev_buf *down[P_COUNT]; /* where each output leads: a neighbour's input buffer, or
-                            the core's input buffer (Local); NULL: no link */
-  uint32_t next[P_COUNT];/* the component reading it: neighbour router or core IE */
-  int32_t core;          /* core index at this position, -1 */
+  uint32_t stamp;            /* tick + 1 for which pop_at is valid */
+  uint32_t pop_at[P_COUNT];  /* tick-local cycle of each input's last pop */
+  int32_t core;              /* core index at this position, -1 */
   uint16_t x, y;
-  uint8_t last[P_COUNT]; /* per output port: the input port granted last */
-  uint8_t busy;          /* bit p: input buffer p holds packets */
+  uint16_t head[P_COUNT], count[P_COUNT];
+  uint8_t waiter[P_COUNT];   /* input p's writer sleeps until p pops */
+  uint8_t last[P_COUNT];     /* per output port: the input port granted last */
+  uint8_t busy;              /* bit p: input buffer p holds packets */
 } ev_router;
+
+_Static_assert(sizeof(ev_router) <= 64, "a router header is one cache line");
+#define RT_HEADER 64u
 
 typedef struct ev_emit {
   uint32_t neuron;
   int32_t payload;
-  uint64_t ready;        /* first cycle its first packet can be sent */
+  uint64_t ready;            /* first (global) cycle its first packet can be sent */
 } ev_emit;
 
 typedef struct ev_core {
-  int32_t *acc;          /* [D * n] */
-  int32_t *u;            /* [n] */
-  uint8_t *s;            /* [n] */
-  ev_buf ib;             /* input buffer, core_buffer packets */
-  uint64_t ie_free;      /* first cycle the input engine is free */
-  ev_emit *q;            /* [n] spike queue of the tick */
+  sim_packet *ib;            /* [core_buffer] input ring */
+  uint32_t ib_head, ib_count;
+  uint32_t ib_stamp, ib_pop_at; /* tick + 1, tick-local cycle of the last pop */
+  uint8_t ib_waiter;         /* the router sleeps until the ring pops */
+  uint64_t ie_free;          /* first (global) cycle the input engine is free */
+  ev_emit *q;                /* [n] spike queue of the tick */
   uint32_t q_head, q_len, q_entry; /* next packet: entry q_entry of q[q_head] */
-  uint64_t oe_free;      /* first cycle the output engine may send again */
+  uint64_t oe_free;          /* first (global) cycle the output engine may send */
+  int32_t *acc;              /* [D * n] */
+  int32_t *u;                /* [n] */
+  uint8_t *s;                /* [n] */
 } ev_core;
 
 struct sim_ev {
   sim_cal cal;
-  ev_router *rt;         /* [n_pos] */
-  sim_packet *store;     /* storage of every buffer */
-  ev_core *core;         /* [n_cores] */
-  sim_counts *tc;        /* [n_pos] counts of the current tick */
-  uint32_t *touched;     /* [n_pos] positions with counts this tick */
-  uint32_t *stamp;       /* [n_pos] tick + 1 when in touched */
+  unsigned char *rmem;       /* allocation holding the router blocks */
+  unsigned char *rbase;      /* first block, 64-byte aligned */
+  size_t rstride;            /* bytes per router block */
+  uint32_t B, R, X;          /* router buffer, latency, mesh_x */
+  uint32_t io;               /* the I/O router */
+  sim_packet *ib_store;      /* core input rings */
+  ev_core *core;             /* [n_cores] */
+  sim_counts *tc;            /* [n_pos] counts of the current tick */
+  uint32_t *touched;         /* [n_pos] positions with counts this tick */
+  uint32_t *stamp;           /* [n_pos] tick + 1 when in touched */
   uint32_t n_touched;
-  uint32_t h;            /* current tick */
-  uint64_t base;         /* global cycle of the tick's cycle 0 */
-  uint64_t end;          /* E as a global cycle */
-  uint64_t ie_end;       /* latest end of an accumulation (global) */
-  uint32_t hs_next, hs_end; /* host packets of this tick */
+  uint32_t h;                /* current tick */
+  uint64_t base;             /* global cycle of the tick's cycle 0 */
+  uint64_t end;              /* E as a global cycle */
+  uint64_t ie_end;           /* latest end of an accumulation (global) */
+  uint32_t hs_next, hs_end;  /* host packets of this tick */
   uint64_t hs_free;
   int64_t rec_ie_last, rec_oe_last; /* recorded core, tick-local */
   uint32_t id_oe, id_ie, id_host;   /* component id bases */
+  int too_long;              /* a tick went beyond 2^31 cycles */
 };
 
-#define NOW_ROOM(b, c) ((b)->count + ((b)->pop_at == (c)) < (b)->cap)
+static inline ev_router *RT(const sim_ev *v, uint32_t r) {
+  return (ev_router *)(v->rbase + (size_t)r * v->rstride);
+}
+
+static inline sim_packet *ring(const sim_ev *v, ev_router *rt, int p) {
+  return (sim_packet *)((unsigned char *)rt + RT_HEADER) + (size_t)p * v->B;
+}
+
+/* Packets input p of rt held at the start of tick-local cycle lc (one pop per cycle,
+ * whose slot is free from the next cycle). */
+static inline uint32_t held(const sim_ev *v, const ev_router *rt, int p, uint32_t lc) {
+  return rt->count[p] + (rt->stamp == v->h + 1 && rt->pop_at[p] == lc);
+}
+
+static inline uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static inline uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* Round robin (docs/timing.md): the first candidate after `last` in the order Local,
  * North, East, South, West, i.e. the lowest candidate above `last`, else the lowest. */
-static int rr_pick(uint32_t cand, uint32_t last) {
+static inline int rr_pick(uint32_t cand, uint32_t last) {
   const uint32_t above = cand & (0x1Eu << last) & 0x1Fu;
   return __builtin_ctz(above ? above : cand);
 }
@@ -97,112 +121,151 @@ static sim_counts *cnt(sim_engine *e, uint32_t pos) {
   return &v->tc[pos];
 }
 
-static void buf_push(ev_buf *b, const sim_packet *p) {
-  uint32_t i = b->head + b->count;
-  b->pk[i >= b->cap ? i - b->cap : i] = *p;
-  b->count++;
-}
-
-static sim_packet buf_pop(ev_buf *b, uint64_t c) {
-  sim_packet p = b->pk[b->head];
-  b->head = b->head + 1 == b->cap ? 0 : b->head + 1;
-  b->count--;
-  b->pop_at = c;
-  return p;
-}
-
-static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-
 /* Output port for a packet at router rt (XY routing). */
-static int route(const ev_router *rt, const sim_packet *p) {
+static inline int route(const ev_router *rt, const sim_packet *p) {
   if (p->x != rt->x) return p->x > rt->x ? P_E : P_W;
   if (p->y != rt->y) return p->y > rt->y ? P_S : P_N;
   return P_L;
 }
 
-/* Puts pk into input port p of router r, eligible from pk.t; wakes r for a new head. */
+/* The router through output o of r (o is not Local), and the input it enters there. */
+static inline uint32_t neighbour(const sim_ev *v, uint32_t r, int o, int *in) {
+  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
+  *in = opposite[o];
+  return o == P_E ? r + 1 : o == P_W ? r - 1 : o == P_S ? r + v->X : r - v->X;
+}
+
+/* Puts pk into input p of router r (eligible from pk.t); wakes r for a new head. */
 static void router_push(sim_engine *e, uint32_t r, int p, const sim_packet *pk) {
-  ev_router *rt = &e->ev->rt[r];
-  buf_push(&rt->in[p], pk);
-  if (rt->in[p].count == 1) {
+  sim_ev *v = e->ev;
+  ev_router *rt = RT(v, r);
+  uint32_t i = rt->head[p] + rt->count[p];
+  ring(v, rt, p)[i >= v->B ? i - v->B : i] = *pk;
+  if (rt->count[p]++ == 0) {
     rt->busy |= (uint8_t)(1u << p);
-    sim_cal_schedule(&e->ev->cal, r, pk->t);
+    sim_cal_schedule(&v->cal, r, v->base + pk->t);
   }
+}
+
+/* Pops the head of input p of rt in tick-local cycle lc. */
+static sim_packet router_pop(const sim_ev *v, ev_router *rt, int p, uint32_t lc) {
+  const sim_packet pk = ring(v, rt, p)[rt->head[p]];
+  rt->head[p] = (uint16_t)(rt->head[p] + 1u == v->B ? 0 : rt->head[p] + 1u);
+  if (--rt->count[p] == 0) rt->busy &= (uint8_t)~(1u << p);
+  if (rt->stamp != v->h + 1) {
+    rt->stamp = v->h + 1;
+    memset(rt->pop_at, 0xff, sizeof rt->pop_at);
+  }
+  rt->pop_at[p] = lc;
+  return pk;
+}
+
+/* The component that writes input p of router r, woken after a pop: the core's output
+ * engine (Local), the host (West of x = 0: only the I/O router's is ever written), or
+ * the neighbour in direction p. */
+static uint32_t writer_of(const sim_ev *v, const ev_router *rt, uint32_t r, int p) {
+  int in;
+  if (p == P_L) return v->id_oe + (uint32_t)rt->core;
+  if (p == P_W && rt->x == 0) return v->id_host;
+  return neighbour(v, r, p, &in);
 }
 
 /* ---- routers ------------------------------------------------------------------------ */
 
-static void eject(sim_engine *e, ev_router *rt, sim_packet pk, uint64_t c) {
+static void eject(sim_engine *e, const ev_router *rt, sim_packet pk, uint64_t c) {
   sim_ev *v = e->ev;
   ev_core *k = &v->core[rt->core];
-  pk.t = c + 1;
-  buf_push(&k->ib, &pk);
+  const uint32_t Bc = e->m->img->arch.core_buffer;
+  pk.t = (uint32_t)(c + 1 - v->base);
+  const uint32_t i = k->ib_head + k->ib_count;
+  k->ib[i >= Bc ? i - Bc : i] = pk;
+  k->ib_count++;
   if (e->obs && e->obs->rec_core == rt->core && e->obs->rec_in)
     e->obs->rec_in(e->obs->ctx, v->h, c - v->base, &pk);
-  sim_cal_schedule(&v->cal, rt->next[P_L], max64(k->ie_free, c + 1));
+  sim_cal_schedule(&v->cal, v->id_ie + (uint32_t)rt->core, max64(k->ie_free, c + 1));
 }
 
-/* Moves the head of input port p of router r out through output o in cycle c. */
+/* Moves the head of input p of router r out through output o in cycle c. */
 static void grant(sim_engine *e, uint32_t r, int p, int o, uint64_t c) {
-  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
   sim_ev *v = e->ev;
-  ev_router *rt = &v->rt[r];
-  ev_buf *src = &rt->in[p];
-  sim_packet pk = buf_pop(src, c);
+  ev_router *rt = RT(v, r);
+  const uint32_t lc = (uint32_t)(c - v->base);
+  sim_packet pk = router_pop(v, rt, p, lc);
   sim_counts *n = cnt(e, r);
-  if (!src->count) rt->busy &= (uint8_t)~(1u << p);
-  n->router_stalls += c - pk.t;
-  if (src->waiter) {
-    src->waiter = 0;
-    sim_cal_schedule(&v->cal, src->writer, c + 1);
+  n->router_stalls += lc - pk.t;
+  if (rt->waiter[p]) {
+    rt->waiter[p] = 0;
+    sim_cal_schedule(&v->cal, writer_of(v, rt, r, p), c + 1);
   }
   if (p == P_L && e->obs && e->obs->rec_core == rt->core && e->obs->rec_local)
-    e->obs->rec_local(e->obs->ctx, v->h, c + 1 - v->base, -1);
+    e->obs->rec_local(e->obs->ctx, v->h, lc + 1, -1);
   if (o == P_L) {
     eject(e, rt, pk, c);
     return;
   }
-  pk.t = c + e->m->img->arch.router_latency;
-  router_push(e, rt->next[o], opposite[o], &pk);
+  int in;
+  const uint32_t nb = neighbour(v, r, o, &in);
+  pk.t = lc + v->R;
+  router_push(e, nb, in, &pk);
   n->hops++;
   e->res.links[(size_t)r * 4 + (uint32_t)(o - 1)]++;
+}
+
+/* Room for one more packet at the start of cycle c behind output o of router r; when
+ * there is none, the writer registers to be woken by the pop (or retries next cycle if
+ * the pop already happened in c). */
+static int downstream_room(sim_engine *e, const ev_router *rt, uint32_t r, int o, uint64_t c,
+                           uint64_t *next) {
+  sim_ev *v = e->ev;
+  const uint32_t lc = (uint32_t)(c - v->base);
+  if (o == P_L) {
+    ev_core *k = &v->core[rt->core];
+    const int popped = k->ib_stamp == v->h + 1 && k->ib_pop_at == lc;
+    if (k->ib_count + popped < e->m->img->arch.core_buffer) return 1;
+    if (popped) *next = min64(*next, c + 1);
+    else k->ib_waiter = 1;
+    return 0;
+  }
+  int in;
+  ev_router *d = RT(v, neighbour(v, r, o, &in));
+  const uint32_t have = held(v, d, in, lc);
+  if (have < v->B) return 1;
+  if (have > d->count[in]) *next = min64(*next, c + 1);
+  else d->waiter[in] = 1;
+  return 0;
 }
 
 /* Switch allocation of router r in cycle c (docs/timing.md), and its next wake-up:
  * the eligibility of a head that is not yet eligible, the next cycle for a head that
  * lost arbitration or follows a granted one; a head blocked by a full downstream
- * buffer sleeps until that buffer's reader pops (ev_buf.waiter). */
+ * buffer sleeps until that buffer's reader pops. */
 static void router_run(sim_engine *e, uint32_t r, uint64_t c) {
-  ev_router *rt = &e->ev->rt[r];
+  sim_ev *v = e->ev;
+  ev_router *rt = RT(v, r);
+  const uint32_t lc = (uint32_t)(c - v->base);
   uint8_t cand[P_COUNT] = {0}, outs = 0;
   uint64_t next = UINT64_MAX;
   for (uint32_t m = rt->busy; m; m &= m - 1) {
     const int p = __builtin_ctz(m);
-    const sim_packet *h = &rt->in[p].pk[rt->in[p].head];
-    if (h->t > c) {
-      next = h->t < next ? h->t : next;
+    const sim_packet *hd = &ring(v, rt, p)[rt->head[p]];
+    if (hd->t > lc) {
+      next = min64(next, v->base + hd->t);
       continue;
     }
-    const int o = route(rt, h);
+    const int o = route(rt, hd);
     cand[o] |= (uint8_t)(1u << p);
     outs |= (uint8_t)(1u << o);
   }
   for (uint32_t m = outs; m; m &= m - 1) {
     const int o = __builtin_ctz(m);
-    ev_buf *d = rt->down[o];
-    if (!NOW_ROOM(d, c)) { /* full: sleep until its reader pops */
-      if (d->pop_at == c) next = c + 1 < next ? c + 1 : next;
-      else d->waiter = 1;
-      continue;
-    }
+    if (!downstream_room(e, rt, r, o, c, &next)) continue;
     const int w = rr_pick(cand[o], rt->last[o]);
     rt->last[o] = (uint8_t)w;
-    if (cand[o] != (1u << w)) next = c + 1 < next ? c + 1 : next; /* losers retry */
+    if (cand[o] != (1u << w)) next = min64(next, c + 1); /* the losers retry */
     grant(e, r, w, o, c);
-    const ev_buf *b = &rt->in[w];
-    if (b->count) next = max64(c + 1, b->pk[b->head].t) < next ? max64(c + 1, b->pk[b->head].t) : next;
+    if (rt->count[w]) next = min64(next, max64(c + 1, v->base + ring(v, rt, w)[rt->head[w]].t));
   }
-  if (next != UINT64_MAX) sim_cal_schedule(&e->ev->cal, r, next);
+  if (next != UINT64_MAX) sim_cal_schedule(&v->cal, r, next);
 }
 
 /* ---- core engines ------------------------------------------------------------------- */
@@ -211,34 +274,49 @@ static void ie_run(sim_engine *e, uint32_t ci, uint64_t c) {
   sim_ev *v = e->ev;
   ev_core *k = &v->core[ci];
   const sim_mcore *mc = &e->m->cores[ci];
-  if (!k->ib.count) return;
-  const uint64_t t = k->ib.pk[k->ib.head].t;
+  const uint32_t Bc = e->m->img->arch.core_buffer, lc = (uint32_t)(c - v->base);
+  if (!k->ib_count) return;
+  const uint64_t t = v->base + k->ib[k->ib_head].t;
   if (k->ie_free > c || t > c) {
-    sim_cal_schedule(&v->cal, v->id_ie + ci, k->ie_free > t ? k->ie_free : t);
+    sim_cal_schedule(&v->cal, v->id_ie + ci, max64(k->ie_free, t));
     return;
   }
-  const sim_packet pk = buf_pop(&k->ib, c);
-  if (k->ib.waiter) {
-    k->ib.waiter = 0;
-    sim_cal_schedule(&v->cal, k->ib.writer, c + 1);
+  const sim_packet pk = k->ib[k->ib_head];
+  k->ib_head = k->ib_head + 1 == Bc ? 0 : k->ib_head + 1;
+  k->ib_count--;
+  k->ib_stamp = v->h + 1;
+  k->ib_pop_at = lc;
+  if (k->ib_waiter) {
+    k->ib_waiter = 0;
+    sim_cal_schedule(&v->cal, mc->pos, c + 1);
   }
   sim_counts *n = cnt(e, mc->pos);
   sim_acc_packet(e->m, mc, k->acc, v->h, &pk, n);
-  n->in_waits += c - pk.t;
+  n->in_waits += lc - pk.t;
   n->ie_busy += 1u + mc->row_cycles;
   k->ie_free = c + 1 + mc->row_cycles;
-  if (k->ie_free > v->end) v->end = k->ie_free;
-  if (k->ie_free > v->ie_end) v->ie_end = k->ie_free;
+  v->end = max64(v->end, k->ie_free);
+  v->ie_end = max64(v->ie_end, k->ie_free);
   if (e->obs && e->obs->rec_core == (int32_t)ci) v->rec_ie_last = (int64_t)(k->ie_free - 1 - v->base);
-  if (k->ib.count) {
-    const uint64_t h = k->ib.pk[k->ib.head].t;
-    sim_cal_schedule(&v->cal, v->id_ie + ci, h > k->ie_free ? h : k->ie_free);
-  }
+  if (k->ib_count)
+    sim_cal_schedule(&v->cal, v->id_ie + ci, max64(k->ie_free, v->base + k->ib[k->ib_head].t));
+}
+
+/* Room in input p of router r at the start of cycle c for a writer (OE or host) with
+ * component id `self`; without room the writer sleeps until the pop. */
+static int inject_room(sim_engine *e, uint32_t r, int p, uint64_t c, uint32_t self) {
+  sim_ev *v = e->ev;
+  ev_router *rt = RT(v, r);
+  const uint32_t have = held(v, rt, p, (uint32_t)(c - v->base));
+  if (have < v->B) return 1;
+  if (have > rt->count[p]) sim_cal_schedule(&v->cal, self, c + 1);
+  else rt->waiter[p] = 1;
+  return 0;
 }
 
 /* Sends pk into input port p of router r in cycle c (OE: Local, host: West). */
 static void inject(sim_engine *e, uint32_t r, int p, sim_packet pk, uint64_t c) {
-  pk.t = c + e->m->img->arch.router_latency;
+  pk.t = (uint32_t)(c - e->ev->base) + e->ev->R;
   router_push(e, r, p, &pk);
 }
 
@@ -273,42 +351,27 @@ static void oe_run(sim_engine *e, uint32_t ci, uint64_t c) {
   sim_ev *v = e->ev;
   ev_core *k = &v->core[ci];
   if (k->q_head == k->q_len) return;
-  const uint64_t er = k->q[k->q_head].ready;
-  const uint64_t ready = er > k->oe_free ? er : k->oe_free;
+  const uint64_t ready = max64(k->q[k->q_head].ready, k->oe_free);
   if (ready > c) {
     sim_cal_schedule(&v->cal, v->id_oe + ci, ready);
     return;
   }
-  ev_buf *b = &v->rt[e->m->cores[ci].pos].in[P_L];
-  if (!NOW_ROOM(b, c)) {
-    if (b->pop_at == c) sim_cal_schedule(&v->cal, v->id_oe + ci, c + 1);
-    else b->waiter = 1;
-    return;
-  }
+  if (!inject_room(e, e->m->cores[ci].pos, P_L, c, v->id_oe + ci)) return;
   oe_send(e, ci, c, ready);
-  if (k->q_head < k->q_len) {
-    const uint64_t nr = k->q[k->q_head].ready;
-    sim_cal_schedule(&v->cal, v->id_oe + ci, nr > c + 1 ? nr : c + 1);
-  }
+  if (k->q_head < k->q_len)
+    sim_cal_schedule(&v->cal, v->id_oe + ci, max64(k->q[k->q_head].ready, c + 1));
 }
 
 static void host_run(sim_engine *e, uint64_t c) {
   sim_ev *v = e->ev;
-  const glif_arch *a = &e->m->img->arch;
   if (v->hs_next == v->hs_end) return;
   const uint64_t ready = v->hs_free;
   if (ready > c) {
     sim_cal_schedule(&v->cal, v->id_host, ready);
     return;
   }
-  const uint32_t r = a->io_y * a->mesh_x + a->io_x;
-  ev_buf *b = &v->rt[r].in[P_W];
-  if (!NOW_ROOM(b, c)) {
-    if (b->pop_at == c) sim_cal_schedule(&v->cal, v->id_host, c + 1);
-    else b->waiter = 1;
-    return;
-  }
-  inject(e, r, P_W, e->host.pk[v->hs_next++], c);
+  if (!inject_room(e, v->io, P_W, c, v->id_host)) return;
+  inject(e, v->io, P_W, e->host.pk[v->hs_next++], c);
   e->res.io.packets++;
   e->res.io.oe_busy++;
   e->res.io.oe_stalls += c - ready;
@@ -405,6 +468,7 @@ static void tick_finish(sim_engine *e) {
     memset(&v->tc[pos], 0, sizeof v->tc[pos]);
   }
   t->active = v->end - v->base;
+  if (t->active >= (1ull << 31)) v->too_long = 1;
   t->latency = t->active + e->m->arch.barrier_cycles;
   t->delivery_end = v->ie_end - v->base;
   e->res.cycles += t->latency;
@@ -424,33 +488,36 @@ static void reset(sim_engine *e) {
     memset(k->acc, 0, sizeof *k->acc * D * n);
     memset(k->u, 0, sizeof *k->u * n);
     memset(k->s, 0, n);
-    k->ib.head = k->ib.count = k->ib.waiter = 0;
-    k->ib.pop_at = UINT64_MAX;
+    k->ib_head = k->ib_count = k->ib_stamp = k->ib_waiter = 0;
     k->ie_free = k->oe_free = 0;
     k->q_head = k->q_len = k->q_entry = 0;
   }
   for (uint32_t r = 0; r < m->n_pos; r++) {
+    ev_router *rt = RT(v, r);
+    rt->stamp = 0;
+    rt->busy = 0;
     for (int p = 0; p < P_COUNT; p++) {
-      ev_buf *b = &v->rt[r].in[p];
-      b->head = b->count = b->waiter = 0;
-      b->pop_at = UINT64_MAX;
-      v->rt[r].last[p] = P_W;
+      rt->head[p] = rt->count[p] = rt->waiter[p] = 0;
+      rt->last[p] = P_W; /* as if West had been granted last: Local wins first */
     }
-    v->rt[r].busy = 0;
     v->stamp[r] = 0;
   }
   sim_cal_reset(&v->cal, 0);
   v->base = 0;
+  v->too_long = 0;
 }
 
 int sim_ev_run(sim_engine *e, glif_err *err) {
-  (void)err;
   reset(e);
   for (uint32_t h = 0; h < e->m->img->n_ticks; h++) {
     tick_start(e, h);
     for (int32_t id; (id = sim_cal_pop(&e->ev->cal)) >= 0;)
       dispatch(e, (uint32_t)id, e->ev->cal.now);
     tick_finish(e);
+    if (e->ev->too_long)
+      return glif_errf(err, GLIF_ERANGE, NULL, 0, 0, "tick %u lasts %llu cycles, more than "
+                       "the simulator's 2^31 - the network floods its mesh", h,
+                       (unsigned long long)e->res.ticks[h].active);
   }
   return 0;
 }
@@ -458,10 +525,13 @@ int sim_ev_run(sim_engine *e, glif_err *err) {
 static int alloc_cores(sim_engine *e) {
   sim_ev *v = e->ev;
   const sim_model *m = e->m;
-  const uint32_t D = m->img->arch.delay_slots;
+  const uint32_t D = m->img->arch.delay_slots, Bc = m->img->arch.core_buffer;
+  v->ib_store = glif_malloc(sizeof *v->ib_store * Bc * (m->n_cores ? m->n_cores : 1));
+  if (!v->ib_store) return GLIF_ENOMEM;
   for (uint32_t i = 0; i < m->n_cores; i++) {
     ev_core *k = &v->core[i];
     const uint32_t n = m->cores[i].n;
+    k->ib = v->ib_store + (size_t)i * Bc;
     k->acc = glif_malloc(sizeof *k->acc * D * n);
     k->u = glif_malloc(sizeof *k->u * n);
     k->s = glif_malloc(n);
@@ -471,68 +541,25 @@ static int alloc_cores(sim_engine *e) {
   return 0;
 }
 
-/* The component that writes input port p of router r (woken after a pop): the core's
- * output engine (Local), the host (West of the I/O router), else the neighbour in
- * direction p. */
-static uint32_t writer_of(const sim_engine *e, uint32_t r, int p) {
-  const glif_arch *a = &e->m->img->arch;
-  const sim_ev *v = e->ev;
-  switch (p) {
-  case P_L: return e->m->core_at[r] >= 0 ? v->id_oe + (uint32_t)e->m->core_at[r] : r;
-  case P_N: return r - a->mesh_x;
-  case P_S: return r + a->mesh_x;
-  case P_E: return r + 1;
-  default: return r % a->mesh_x ? r - 1 : v->id_host;
-  }
-}
-
-/* Output o of router r: the buffer it feeds and the component reading it. */
-static void link_output(sim_engine *e, uint32_t r, int o) {
-  static const int opposite[P_COUNT] = {P_L, P_S, P_W, P_N, P_E};
-  sim_ev *v = e->ev;
-  const glif_arch *a = &e->m->img->arch;
-  ev_router *rt = &v->rt[r];
-  const uint32_t x = r % a->mesh_x, y = r / a->mesh_x;
-  int64_t nb = -1;
-  if (o == P_N && y > 0) nb = r - a->mesh_x;
-  if (o == P_S && y + 1 < a->mesh_y) nb = r + a->mesh_x;
-  if (o == P_E && x + 1 < a->mesh_x) nb = r + 1;
-  if (o == P_W && x > 0) nb = r - 1;
-  if (o == P_L && rt->core >= 0) {
-    rt->down[o] = &v->core[rt->core].ib;
-    rt->next[o] = v->id_ie + (uint32_t)rt->core;
-  } else if (nb >= 0) {
-    rt->down[o] = &v->rt[nb].in[opposite[o]];
-    rt->next[o] = (uint32_t)nb;
-  }
-}
-
 static int alloc_routers(sim_engine *e) {
   sim_ev *v = e->ev;
   const sim_model *m = e->m;
   const glif_arch *a = &m->img->arch;
-  const uint64_t per = (uint64_t)P_COUNT * a->router_buffer;
-  v->store = glif_malloc(sizeof *v->store * (per * m->n_pos + (uint64_t)a->core_buffer * m->n_cores));
-  if (!v->store) return GLIF_ENOMEM;
-  sim_packet *s = v->store;
+  v->B = a->router_buffer;
+  v->R = a->router_latency;
+  v->X = a->mesh_x;
+  v->io = a->io_y * a->mesh_x + a->io_x;
+  v->rstride = (RT_HEADER + sizeof(sim_packet) * P_COUNT * v->B + 63) & ~(size_t)63;
+  v->rmem = glif_malloc(v->rstride * m->n_pos + 64);
+  if (!v->rmem) return GLIF_ENOMEM;
+  v->rbase = v->rmem + ((64 - ((uintptr_t)v->rmem & 63)) & 63);
   for (uint32_t r = 0; r < m->n_pos; r++) {
-    ev_router *rt = &v->rt[r];
+    ev_router *rt = RT(v, r);
+    memset(rt, 0, sizeof *rt);
     rt->x = (uint16_t)(r % a->mesh_x);
     rt->y = (uint16_t)(r / a->mesh_x);
     rt->core = m->core_at[r];
-    for (int p = 0; p < P_COUNT; p++, s += a->router_buffer) {
-      rt->in[p].pk = s;
-      rt->in[p].cap = a->router_buffer;
-      rt->in[p].writer = writer_of(e, r, p);
-    }
   }
-  for (uint32_t i = 0; i < m->n_cores; i++, s += a->core_buffer) {
-    v->core[i].ib.pk = s;
-    v->core[i].ib.cap = a->core_buffer;
-    v->core[i].ib.writer = m->cores[i].pos;
-  }
-  for (uint32_t r = 0; r < m->n_pos; r++)
-    for (int o = 0; o < P_COUNT; o++) link_output(e, r, o);
   return 0;
 }
 
@@ -543,13 +570,11 @@ int sim_ev_create(sim_engine *e, glif_err *err) {
   v->id_oe = m->n_pos;
   v->id_ie = m->n_pos + m->n_cores;
   v->id_host = m->n_pos + 2 * m->n_cores;
-  v->rt = glif_calloc(m->n_pos, sizeof *v->rt);
   v->core = glif_calloc(m->n_cores ? m->n_cores : 1, sizeof *v->core);
   v->tc = glif_calloc(m->n_pos, sizeof *v->tc);
   v->touched = glif_malloc(sizeof *v->touched * m->n_pos);
   v->stamp = glif_calloc(m->n_pos, sizeof *v->stamp);
-  if (!v->rt || !v->core || !v->tc || !v->touched || !v->stamp ||
-      alloc_routers(e) || alloc_cores(e) ||
+  if (!v->core || !v->tc || !v->touched || !v->stamp || alloc_routers(e) || alloc_cores(e) ||
       sim_cal_init(&v->cal, v->id_host + 1, m->horizon))
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0,
                      "out of memory for the event-driven engine (%u routers, %u cores)",
@@ -567,8 +592,8 @@ void sim_ev_destroy(sim_engine *e) {
     glif_free(v->core[i].q);
   }
   sim_cal_free(&v->cal);
-  glif_free(v->rt);
-  glif_free(v->store);
+  glif_free(v->rmem);
+  glif_free(v->ib_store);
   glif_free(v->core);
   glif_free(v->tc);
   glif_free(v->touched);

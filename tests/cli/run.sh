@@ -114,8 +114,8 @@ head -1 "$TMP/core.rec" | grep -qx 'glif-record 1' || fail "record header"
 grep -q '^tick 0$' "$TMP/core.rec" || fail "record has no tick"
 run 2 run "$TMP/chip.img" --input "$TMP/x1b.npy" --record "$TMP/r.rec"
 absent "$TMP/r.rec"
-run 1 run "$TMP/chip.img" --input "$TMP/x1b.npy" --record-core 11,11 --record "$TMP/r.rec"
-has err "chip.img: error: --record-core 11,11"
+run 1 run "$TMP/chip.img" --input "$TMP/x1b.npy" --record-core 40,0 --record "$TMP/r.rec"
+has err "chip.img: error: --record-core 40,0"
 absent "$TMP/r.rec"
 
 # ---- bad input: exit 1, a clear message, no output file ----------------------------------
