@@ -307,6 +307,10 @@ typedef struct chunker {
   int64_t *run, *mag;   /* [S] current chunk: axons and |sum| per row */
   int64_t *ucop, *umag; /* [S] the unit being added */
   int64_t *touched, m;  /* rows the unit feeds */
+  /* per conv projection (not depthwise), [cin][cout]: axons and sum |w| of one source
+   * channel into one target channel, computed once for all the greedy passes */
+  int32_t **ccop;
+  int64_t **cmag;
   /* recording (final pass) */
   lw_term *pieces;
   int *chunk_of;
@@ -338,6 +342,41 @@ static void conv_row(chunker *k, const ir_proj *p, int co, int64_t cop, int64_t 
   for (int64_t i = 0; i < k->hw; i++) touch(k, co * k->hw + i, cop, mag);
 }
 
+/* Axons and sum |w| of source channel ci into target channel co of a conv. */
+static void conv_unit(const ir_proj *p, int co, int ci, int64_t wmax, int64_t *cop,
+                      int64_t *mag) {
+  *cop = *mag = 0;
+  for (int ky = 0; ky < p->kh; ky++)
+    for (int kx = 0; kx < p->kw; kx++) {
+      const int32_t w = lw_conv_w(p, co, ci, ky, kx);
+      *cop += lw_copies(w, wmax);
+      *mag += llabs(w);
+    }
+}
+
+/* The per-projection tables of ccop/cmag (conv, not depthwise, up to 2^26 entries). */
+static int conv_tables(chunker *k) {
+  k->ccop = glif_calloc((size_t)k->np, sizeof *k->ccop);
+  k->cmag = glif_calloc((size_t)k->np, sizeof *k->cmag);
+  if (!k->ccop || !k->cmag) return GLIF_ENOMEM;
+  for (int i = 0; i < k->np; i++) {
+    const ir_proj *p = &k->ctx->net->projs[k->first + i];
+    const int64_t n = (int64_t)p->cin * p->cout;
+    if (p->kind != IR_PROJ_CONV || p->depthwise || n > ((int64_t)1 << 26)) continue;
+    k->ccop[i] = glif_malloc((size_t)n * sizeof **k->ccop);
+    k->cmag[i] = glif_malloc((size_t)n * sizeof **k->cmag);
+    if (!k->ccop[i] || !k->cmag[i]) return GLIF_ENOMEM;
+    for (int ci = 0; ci < p->cin; ci++)
+      for (int co = 0; co < p->cout; co++) {
+        int64_t cop, mag;
+        conv_unit(p, co, ci, k->ctx->lowered->wmax, &cop, &mag);
+        k->ccop[i][(int64_t)ci * p->cout + co] = (int32_t)cop;
+        k->cmag[i][(int64_t)ci * p->cout + co] = mag;
+      }
+  }
+  return 0;
+}
+
 /* Fills ucop/umag/touched with unit u of projection p. */
 static void unit_eval(chunker *k, const ir_proj *p, int64_t u) {
   const int64_t wmax = k->ctx->lowered->wmax;
@@ -349,15 +388,16 @@ static void unit_eval(chunker *k, const ir_proj *p, int64_t u) {
     }
     return;
   }
+  const int pi = (int)(p - k->ctx->net->projs) - k->first;
   const int co0 = p->depthwise ? (int)u : 0, co1 = p->depthwise ? (int)u + 1 : p->cout;
   for (int co = co0; co < co1; co++) {
     int64_t cop = 0, mag = 0;
-    for (int ky = 0; ky < p->kh; ky++)
-      for (int kx = 0; kx < p->kw; kx++) {
-        const int32_t w = lw_conv_w(p, co, (int)u, ky, kx);
-        cop += lw_copies(w, wmax);
-        mag += llabs(w);
-      }
+    if (k->ccop[pi]) {
+      cop = k->ccop[pi][u * p->cout + co];
+      mag = k->cmag[pi][u * p->cout + co];
+    } else {
+      conv_unit(p, co, (int)u, wmax, &cop, &mag);
+    }
     conv_row(k, p, co, cop, mag * row_mult(k, p, k->per_neuron ? (int64_t)co * k->hw : co));
   }
 }
@@ -461,10 +501,14 @@ static int chunker_init(chunker *k, cc_ctx *ctx, int first, int np) {
   k->ucop = glif_calloc((size_t)k->S, sizeof *k->ucop);
   k->umag = glif_calloc((size_t)k->S, sizeof *k->umag);
   k->touched = glif_calloc((size_t)k->S, sizeof *k->touched);
-  return k->run && k->mag && k->ucop && k->umag && k->touched ? 0 : GLIF_ENOMEM;
+  if (!k->run || !k->mag || !k->ucop || !k->umag || !k->touched) return GLIF_ENOMEM;
+  return conv_tables(k);
 }
 
 static void chunker_free(chunker *k) {
+  for (int i = 0; k->ccop && i < k->np; i++) glif_free(k->ccop[i]);
+  for (int i = 0; k->cmag && i < k->np; i++) glif_free(k->cmag[i]);
+  glif_free(k->ccop), glif_free(k->cmag);
   glif_free(k->run), glif_free(k->mag), glif_free(k->ucop), glif_free(k->umag);
   glif_free(k->touched), glif_free(k->pieces), glif_free(k->chunk_of);
 }

@@ -327,9 +327,30 @@ int map_tile_sources(const lw_net *n, const map_tile *t, map_scratch *s, void *u
 
 /* ---- crossbar ---------------------------------------------------------------------- */
 
+/* Stores copy k's share of weights w[0..nc) at row[co * stride]. Copy 0 of weights that
+ * fit (nearly all of them) is a clamp; the stores are unconditional (the crossbar was
+ * zeroed) so the loop has no branch, and the caller counts non-zero cells once. */
+static void put_row(const int32_t *w, int nc, uint32_t copy, int64_t wmax, int8_t *row,
+                    int64_t stride) {
+  if (copy == 0 && stride == 1) { /* 1x1-position tiles: contiguous, vectorisable */
+    const int32_t hi = (int32_t)wmax, lo = -hi;
+    for (int co = 0; co < nc; co++) row[co] = (int8_t)(w[co] > hi ? hi : w[co] < lo ? lo : w[co]);
+    return;
+  }
+  if (copy == 0) {
+    const int32_t hi = (int32_t)wmax, lo = -hi;
+    for (int co = 0; co < nc; co++) {
+      const int32_t v = w[co] > hi ? hi : w[co] < lo ? lo : w[co];
+      row[co * stride] = (int8_t)v;
+    }
+    return;
+  }
+  for (int co = 0; co < nc; co++) row[co * stride] = (int8_t)lw_copy_part(w[co], copy, wmax);
+}
+
 static int fill_conv(const lw_net *n, const lw_term *t, const map_tile *tile,
                      map_scratch *s, const map_axon *ax, int64_t na, int64_t row0,
-                     int8_t *xbar, uint64_t *nnz_out) {
+                     int8_t *xbar) {
   block_cache *b;
   int rc = conv_setup(n, t, tile, s, 1, &b);
   if (rc) return rc;
@@ -337,7 +358,6 @@ static int fill_conv(const lw_net *n, const lw_term *t, const map_tile *tile,
   const lw_layer *src = lw_src(n, t);
   const int taps = p->kh * p->kw, nc = tile->c1 - tile->c0;
   const int64_t th = tile->y1 - tile->y0, tw = tile->x1 - tile->x0, cols = nc * th * tw;
-  uint64_t nnz = 0;
   for (int64_t a = 0; a < na; a++) {
     const int64_t si = ax[a].src, sx = si % src->w, sy = (si / src->w) % src->h;
     const int64_t ci = si / ((int64_t)src->w * src->h);
@@ -350,33 +370,41 @@ static int fill_conv(const lw_net *n, const lw_term *t, const map_tile *tile,
         if (p->depthwise) {
           const int32_t v = lw_copy_part(lw_conv_w(p, (int)ci, (int)ci, hy->k[i], hx->k[j]),
                                          ax[a].copy, n->wmax);
-          if (v) row[(ci - tile->c0) * th * tw + pos] = (int8_t)v, nnz++;
+          row[(ci - tile->c0) * th * tw + pos] = (int8_t)v;
           continue;
         }
-        const int32_t *w = b->wt + ((ci - b->ci0) * taps + tap) * nc;
-        for (int co = 0; co < nc; co++) {
-          const int32_t v = lw_copy_part(w[co], ax[a].copy, n->wmax);
-          if (v) row[co * th * tw + pos] = (int8_t)v, nnz++;
-        }
+        put_row(b->wt + ((ci - b->ci0) * taps + tap) * nc, nc, ax[a].copy, n->wmax,
+                row + pos, th * tw);
       }
   }
-  *nnz_out += nnz;
   return 0;
 }
 
-static uint64_t fill_dense(const lw_net *n, const lw_layer *L, const lw_term *t,
-                           const map_tile *tile, const map_axon *ax, int64_t na,
-                           int64_t row0, int8_t *xbar) {
+static void fill_dense(const lw_net *n, const lw_layer *L, const lw_term *t,
+                       const map_tile *tile, const map_axon *ax, int64_t na, int64_t row0,
+                       int8_t *xbar) {
   const int64_t nt = map_tile_neurons(tile);
-  uint64_t nnz = 0;
   for (int64_t j = 0; j < nt; j++) {
     const int32_t *w = t->proj->wq + target_index(L, tile, j) * t->proj->cin;
-    for (int64_t a = 0; a < na; a++) {
-      const int32_t v = lw_copy_part(w[ax[a].src], ax[a].copy, n->wmax);
-      if (v) xbar[(row0 + a) * nt + j] = (int8_t)v, nnz++;
-    }
+    for (int64_t a = 0; a < na; a++)
+      xbar[(row0 + a) * nt + j] = (int8_t)lw_copy_part(w[ax[a].src], ax[a].copy, n->wmax);
   }
-  return nnz;
+}
+
+/* Non-zero bytes of a crossbar, counted once after the fill, 8 at a time: the high bit
+ * of each byte of t is set exactly when that byte of v is zero. */
+static uint64_t count_nonzero(const int8_t *x, int64_t n) {
+  const uint64_t m = 0x7f7f7f7f7f7f7f7full;
+  uint64_t k = 0;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    memcpy(&v, x + i, 8);
+    const uint64_t t = ~(((v & m) + m) | v | m);
+    k += 8 - (((t >> 7) * 0x0101010101010101ull) >> 56); /* sums the 8 flags */
+  }
+  for (; i < n; i++) k += x[i] != 0;
+  return k;
 }
 
 int map_fill_crossbar(const lw_net *n, const map_tile *t, map_scratch *s, int8_t *xbar,
@@ -389,14 +417,15 @@ int map_fill_crossbar(const lw_net *n, const map_tile *t, map_scratch *s, int8_t
     while (b < s->n_ax && s->ax[b].term == s->ax[a].term) b++;
     const lw_term *term = &L->terms[s->ax[a].term];
     if (term->kind == LW_CONV) {
-      if (fill_conv(n, term, t, s, s->ax + a, b - a, a, xbar, nnz))
+      if (fill_conv(n, term, t, s, s->ax + a, b - a, a, xbar))
         return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory filling a crossbar");
     } else if (term->kind == LW_DENSE) {
-      *nnz += fill_dense(n, L, term, t, s->ax + a, b - a, a, xbar);
+      fill_dense(n, L, term, t, s->ax + a, b - a, a, xbar);
     } else {
-      for (int64_t i = a; i < b; i++) xbar[i * cols + s->ax[i].src] = 1, (*nnz)++;
+      for (int64_t i = a; i < b; i++) xbar[i * cols + s->ax[i].src] = 1;
     }
     a = b;
   }
+  *nnz = count_nonzero(xbar, s->n_ax * cols);
   return 0;
 }

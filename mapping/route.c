@@ -22,6 +22,7 @@ typedef struct route_state {
   cc_ctx *ctx;
   const map_tile *dest;
   int64_t **cursor;        /* [n_layers + 1]: next free entry per source neuron */
+  uint32_t **core_of;      /* [n_layers]: core index of every neuron (for the hops) */
   uint32_t max_axon;
   double hops;
 } route_state;
@@ -39,13 +40,8 @@ static void core_xy(const glif_arch *a, uint32_t core, int64_t *x, int64_t *y) {
 static int64_t hops_from(route_state *r, int src_layer, int64_t src) {
   const glif_arch *a = &r->ctx->arch;
   int64_t sx, sy, dx, dy;
-  if (src_layer == LW_INPUT) {
-    sx = a->io_x, sy = a->io_y;
-  } else {
-    uint32_t local;
-    const int64_t t = map_tile_of(r->ctx->map, r->ctx->lowered, src_layer, src, &local);
-    core_xy(a, r->ctx->map->tiles[t].core, &sx, &sy);
-  }
+  if (src_layer == LW_INPUT) sx = a->io_x, sy = a->io_y;
+  else core_xy(a, r->core_of[src_layer][src], &sx, &sy);
   core_xy(a, r->dest->core, &dx, &dy);
   return llabs(sx - dx) + llabs(sy - dy);
 }
@@ -79,11 +75,27 @@ static int alloc_fan(cc_ctx *ctx, map_fan *f, int64_t n, int64_t **cursor) {
   return f->e ? 0 : GLIF_ENOMEM;
 }
 
+/* Core of every neuron of layer li, tile by tile. */
+static uint32_t *cores_of_layer(const cc_ctx *ctx, int li) {
+  const lw_layer *L = &ctx->lowered->layers[li];
+  const map_plan *p = &ctx->map->plan[li];
+  uint32_t *c = glif_malloc(((size_t)L->n + 1) * sizeof *c);
+  for (int64_t t = p->first_tile; c && t < p->first_tile + p->n_tiles; t++) {
+    const map_tile *g = &ctx->map->tiles[t];
+    for (int64_t j = 0; j < map_tile_neurons(g); j++)
+      c[map_tile_neuron_index(L, g, j)] = g->core;
+  }
+  return c;
+}
+
 static int alloc_all(cc_ctx *ctx, route_state *r, glif_err *err) {
   const lw_net *n = ctx->lowered;
   map_result *m = ctx->map;
   r->cursor = glif_calloc((size_t)n->n_layers + 1, sizeof *r->cursor);
-  int rc = r->cursor ? 0 : GLIF_ENOMEM;
+  r->core_of = glif_calloc((size_t)n->n_layers + 1, sizeof *r->core_of);
+  int rc = r->cursor && r->core_of ? 0 : GLIF_ENOMEM;
+  for (int li = 0; !rc && li < n->n_layers; li++)
+    if (!(r->core_of[li] = cores_of_layer(ctx, li))) rc = GLIF_ENOMEM;
   for (int li = 0; !rc && li < n->n_layers; li++)
     rc = alloc_fan(ctx, &m->fan[li], n->layers[li].n, &r->cursor[li]);
   if (!rc) rc = alloc_fan(ctx, &m->input, n->input.n, &r->cursor[n->n_layers]);
@@ -91,9 +103,11 @@ static int alloc_all(cc_ctx *ctx, route_state *r, glif_err *err) {
 }
 
 static void free_cursors(const cc_ctx *ctx, route_state *r) {
-  if (!r->cursor) return;
-  for (int li = 0; li <= ctx->lowered->n_layers; li++) glif_free(r->cursor[li]);
-  glif_free(r->cursor);
+  for (int li = 0; li <= ctx->lowered->n_layers; li++) {
+    if (r->cursor) glif_free(r->cursor[li]);
+    if (r->core_of) glif_free(r->core_of[li]);
+  }
+  glif_free(r->cursor), glif_free(r->core_of);
 }
 
 /* Every list must be exactly full: the partitioner's counts and the routes agree. */
@@ -139,7 +153,7 @@ int cc_pass_route(cc_ctx *ctx, glif_err *err) {
   map_result *m = ctx->map;
   if (!m || !m->placed)
     return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0, "route: run place first");
-  route_state r = {ctx, NULL, NULL, 0, 0.0};
+  route_state r = {ctx, NULL, NULL, NULL, 0, 0.0};
   map_scratch *s = map_scratch_create();
   int rc = s ? alloc_all(ctx, &r, err)
              : glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in route");
