@@ -211,7 +211,8 @@ typedef struct dse_row {
   dse_area area;
   double edp_uj_us;           /* energy (uJ) x latency (us) */
   int pareto;                 /* 1: no fitting point is at least as good on energy,
-                                 latency and chip area and better on one */
+                                 latency, chip area (and accuracy, with labels) and
+                                 better on one */
 
   /* wall time (not deterministic; left out with --no-timing) */
   double compile_s, sim_s;
@@ -220,7 +221,8 @@ typedef struct dse_row {
 const char *dse_status_name(int status);
 
 /* Marks rows[i].pareto among the rows with status DSE_FITS: minimise energy_pj,
- * latency_us and area.chip_mm2. Equal rows are all Pareto-optimal. */
+ * latency_us and area.chip_mm2, and maximise accuracy between rows that both have one
+ * (correct >= 0). Equal rows are all Pareto-optimal. */
 void dse_pareto_mark(dse_row *rows, int64_t n);
 
 /* ---- the sweep --------------------------------------------------------------------------- */

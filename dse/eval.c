@@ -91,37 +91,11 @@ static int auto_mesh(const dse_front *f, glif_arch *a, glif_err *err) {
   return rc;
 }
 
-/* The chip image in memory from the back end's pieces (mapping/map.h), as
- * map_build_image assembles it; each piece is cleaned up here, because when an
- * allocation fails inside map_build_input, map_build_image frees the input map twice
- * (reported; tests/dse/test_sweep.c's allocation-failure test finds it). */
-static int build_image(const cc_ctx *ctx, img_image *img, glif_err *err) {
-  img_input in;
-  memset(img, 0, sizeof *img);
-  img->arch = ctx->arch;
-  img->T = (uint32_t)ctx->lowered->T;
-  img->n_ticks = (uint32_t)ctx->lowered->n_ticks;
-  snprintf(img->model_name, sizeof img->model_name, "%s", ctx->lowered->model_name);
-  img->n_layers = (uint32_t)ctx->lowered->n_layers;
-  img->n_cores = (uint32_t)ctx->map->n_tiles;
-  img->cores = glif_calloc((size_t)img->n_cores + 1, sizeof *img->cores);
-  map_scratch *s = map_scratch_create();
-  int rc = !img->cores || !s ? glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory")
-                             : map_build_layers(ctx, &img->layers, err);
-  if (!rc && !(rc = map_build_input(ctx, &in, err))) img->input = in;
-  if (!rc) rc = map_build_outputs(ctx, &img->outputs, &img->n_outputs, err);
-  for (uint32_t i = 0; !rc && i < img->n_cores; i++)
-    rc = map_build_core(ctx, i, s, &img->cores[i], err);
-  map_scratch_destroy(s);
-  if (rc) map_image_free(img);
-  return rc;
-}
-
 static int compile(dse_point *p, glif_err *err) {
   int rc = back_init(&p->ctx, &p->opt, p->front, &p->arch, err);
   p->have_ctx = rc == 0;
   if (!rc) rc = run_passes(&p->ctx, "lower", "route", err);
-  if (!rc) rc = build_image(&p->ctx, &p->img, err);
+  if (!rc) rc = map_build_image(&p->ctx, &p->img, err);
   p->have_img = rc == 0;
   return rc;
 }

@@ -1,7 +1,10 @@
 /*
  * pareto.c - which designs are worth looking at: a fitting point is Pareto-optimal when
- * no other fitting point is at least as good on energy, latency and chip area and
- * strictly better on one of them (all three minimised).
+ * no other fitting point is at least as good on energy, latency and chip area (all
+ * minimised) and on accuracy (maximised, when both points were scored against labels)
+ * and strictly better on one of them. Accuracy matters when the sweep changes the
+ * arithmetic (weight or membrane widths); otherwise every design computes the same
+ * outputs and it never decides.
  *
  *   rows (sweep.c) -> PARETO -> '*' in the table, "pareto" column, highlighted in the plot
  *
@@ -10,10 +13,12 @@
 #include "dse.h"
 
 static int dominates(const dse_row *a, const dse_row *b) {
+  const int scored = a->correct >= 0 && b->correct >= 0;
   const int no_worse = a->energy_pj <= b->energy_pj && a->latency_us <= b->latency_us &&
-                       a->area.chip_mm2 <= b->area.chip_mm2;
+                       a->area.chip_mm2 <= b->area.chip_mm2 &&
+                       (!scored || a->accuracy >= b->accuracy);
   const int better = a->energy_pj < b->energy_pj || a->latency_us < b->latency_us ||
-                     a->area.chip_mm2 < b->area.chip_mm2;
+                     a->area.chip_mm2 < b->area.chip_mm2 || (scored && a->accuracy > b->accuracy);
   return no_worse && better;
 }
 

@@ -142,8 +142,8 @@ int dse_plot_print(FILE *f, const dse_sweep *sw, const dse_row *rows, int64_t n)
   xml_text(f, sw->model_name);
   fputs(" on ", f);
   xml_text(f, sw->base.name);
-  fprintf(f, ", %lld of %lld points fit; red: Pareto-optimal (energy, latency, area)</text>\n",
-          (long long)fits, (long long)n);
+  fprintf(f, ", %lld of %lld points fit; red: Pareto-optimal (energy, latency, area%s)</text>\n",
+          (long long)fits, (long long)n, sw->labels ? ", accuracy" : "");
   if (fits == 0) {
     fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no point fits: nothing to plot</text>\n", W, H / 2);
   } else {

@@ -60,9 +60,9 @@ void dse_table_print(FILE *f, const dse_sweep *sw, const dse_row *rows, int64_t 
   int64_t fits = 0, pareto = 0;
   for (int64_t i = 0; i < n; i++) fits += rows[i].status == DSE_FITS, pareto += rows[i].pareto;
   fprintf(f, "glif dse: %s on %s%s, %lld points, %lld fit, %lld Pareto-optimal (*: energy, "
-          "latency, area)\n", sw->model_name, sw->base.name,
+          "latency, area%s)\n", sw->model_name, sw->base.name,
           dse_space_auto_mesh(sw->space) ? " (auto mesh)" : "", (long long)n, (long long)fits,
-          (long long)pareto);
+          (long long)pareto, sw->labels ? ", accuracy" : "");
   fprintf(f, "input: %s%s, %lld sample%s per point; area: %s\n", sw->input_desc,
           sw->o.input_path ? "" : " (synthetic)", (long long)sw->n_samples,
           sw->n_samples == 1 ? "" : "s", dse_area_source(dse_area_builtin()));

@@ -16,6 +16,7 @@ static dse_row row(int status, double energy, double latency, double area) {
   r.status = status;
   r.energy_pj = energy, r.latency_us = latency, r.area.chip_mm2 = area;
   r.pareto = 7; /* overwritten */
+  r.correct = -1, r.accuracy = -1; /* no labels */
   return r;
 }
 
@@ -54,10 +55,25 @@ static void test_trade_off(void **state) {
   for (int i = 0; i < 3; i++) assert_int_equal(r[i].pareto, 1);
 }
 
+/* With labels, a cheaper design that loses accuracy does not hide a more accurate one. */
+static void test_accuracy_objective(void **state) {
+  (void)state;
+  dse_row r[4] = {row(DSE_FITS, 1, 1, 1), row(DSE_FITS, 2, 2, 2), row(DSE_FITS, 3, 3, 3),
+                  row(DSE_FITS, 4, 4, 4)};
+  const double acc[4] = {0.90, 0.95, 0.95, 0.99};
+  for (int i = 0; i < 4; i++) r[i].correct = (int64_t)(acc[i] * 100), r[i].accuracy = acc[i];
+  dse_pareto_mark(r, 4);
+  const int want[4] = {1, 1, 0, 1}; /* 2 is as accurate as 1 and costs more */
+  for (int i = 0; i < 4; i++) assert_int_equal(r[i].pareto, want[i]);
+  r[3].correct = -1; /* a point without a score is compared on cost only */
+  dse_pareto_mark(r, 4);
+  assert_int_equal(r[3].pareto, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_crafted_set), cmocka_unit_test(test_single_and_empty),
-      cmocka_unit_test(test_trade_off),
+      cmocka_unit_test(test_trade_off), cmocka_unit_test(test_accuracy_objective),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
