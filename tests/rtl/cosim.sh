@@ -60,10 +60,11 @@ cosim "$tmp/conv.img" "$tmp/conv/input.npy" conv
 # ---- the comparison can fail: one membrane of the record changed -------------------
 "$glif" run "$tmp/digits.img" --input "$tmp/x2.npy" --record-core 0,0 --record "$tmp/d.rec" --quiet
 awk '!done && /^state / {$3 = $3 + 1; done = 1} {print}' "$tmp/d.rec" >"$tmp/bad.rec"
+bad_tick=$(awk '/^tick / {t = $2} /^state / {print t; exit}' "$tmp/d.rec")
 if "$tb" "$tmp/bad.rec" "$tmp/digits.img" >"$tmp/out" 2>&1; then
   echo "cosim: a corrupted record was accepted" >&2; exit 1
 fi
-grep -q "first mismatch: sample 0 tick 1: state 0" "$tmp/out" ||
+grep -q "first mismatch: sample 0 tick $bad_tick: state 0: record" "$tmp/out" ||
   { cat "$tmp/out" >&2; echo "cosim: the mismatch report is not the expected one" >&2; exit 1; }
 
 # ---- --trace writes a VCD --------------------------------------------------------------
