@@ -87,7 +87,7 @@ int dse_space_load(dse_space *s, const char *path, const char **arch_out,
 int dse_space_count(const dse_space *s, int64_t *n, glif_err *err);
 
 /* Columns: the fields the space sets, in order of first appearance (axes in order, a
- * tie's target then its source). */
+ * tie's source then its target). */
 int dse_space_n_cols(const dse_space *s);
 const arch_field *dse_space_col(const dse_space *s, int col);
 /* Text of the column header: "core.neurons". */

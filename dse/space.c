@@ -19,6 +19,7 @@
 
 #define MAX_TIES 16
 #define MAX_AXES 64
+#define SHOWN (-1000000) /* column owner: a tie's source, displayed only */
 #define MAX_AXIS_VALUES 100000
 
 typedef struct setting {
@@ -145,13 +146,15 @@ void dse_space_destroy(dse_space *s) {
   glif_free(s);
 }
 
-/* Registers field f as a column owned by `owner` (an axis index, or -1 - tie index):
- * one field is set by one axis or tie only, else the point's value would be ambiguous. */
+/* Registers field f as a column owned by `owner` (an axis index, -1 - tie index, or
+ * SHOWN for a tie's source, which is only displayed): one field is set by one axis or
+ * tie only, else the point's value would be ambiguous. */
 static int add_col(dse_space *s, const arch_field *f, int owner, const dse_src *src,
                    glif_err *err) {
   for (int i = 0; i < s->n_cols; i++) {
     if (s->cols[i] != f) continue;
-    if (s->owner[i] == owner) return 0;
+    if (s->owner[i] == owner || owner == SHOWN) return 0;
+    if (s->owner[i] == SHOWN) return s->owner[i] = owner, 0; /* a tie's source, now set */
     return dse_src_err(err, GLIF_EUSAGE, src, "%s.%s is already set by %s - set each "
                        "field on one axis only (join fields with a comma or use a tie)",
                        f->section, f->key, s->owner[i] < 0 ? "a tie" : "another axis");
@@ -415,13 +418,12 @@ int dse_space_tie_fields(dse_space *s, const char *dst, const char *src_field,
                        "fields of the same kind (integer or real)", dst, src_field);
   if (s->n_ties == MAX_TIES)
     return dse_src_err(err, GLIF_ERANGE, src, "more than %d ties", MAX_TIES);
-  int rc = add_col(s, d, -1 - s->n_ties, src, err);
+  /* the source is a column too (an axis may still set it), then the target */
+  int rc = add_col(s, f, SHOWN, src, err);
+  if (!rc) rc = add_col(s, d, -1 - s->n_ties, src, err);
   if (rc) return rc;
   s->ties[s->n_ties++] = (tie){d, f};
-  for (int i = 0; i < s->n_cols && !rc; i++) /* show the source too, unless swept */
-    if (s->cols[i] == f) f = NULL;
-  if (f) rc = add_col(s, f, -1 - (s->n_ties - 1), src, err);
-  return rc ? rc : auto_mesh_clash(s, src, err);
+  return auto_mesh_clash(s, src, err);
 }
 
 int dse_space_add_tie(dse_space *s, const char *spec, const char *where, glif_err *err) {

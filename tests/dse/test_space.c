@@ -141,7 +141,25 @@ static void test_tie(void **state) {
   assert_int_equal(dse_space_add_tie(s, "core.axons=core.neurons", "--tie", &err), 0);
   assert_true(value(s, 1, "core.axons") == 512);
   assert_int_equal(dse_space_n_cols(s), 2);
+  assert_true(dse_space_col(s, 0) == arch_field_find("core.neurons"));
   assert_true(dse_space_col(s, 1) == arch_field_find("core.axons"));
+  dse_space_destroy(s);
+}
+
+/* A tie's source may be swept by an axis given after the tie. */
+static void test_tie_before_axis(void **state) {
+  (void)state;
+  dse_space *s = space();
+  glif_err err;
+  assert_int_equal(dse_space_add_tie(s, "core.axons=core.neurons", "--tie", &err), 0);
+  axis_ok(s, "core.neurons=64,512");
+  assert_int_equal(count(s), 2);
+  assert_true(value(s, 1, "core.axons") == 512);
+  assert_int_equal(dse_space_n_cols(s), 2);
+  assert_true(dse_space_col(s, 0) == arch_field_find("core.neurons")); /* source first */
+  /* but its target may not */
+  assert_int_equal(dse_space_add_axis(s, "core.axons=8", NULL, &err), GLIF_EUSAGE);
+  assert_non_null(strstr(err.msg, "core.axons is already set by a tie"));
   dse_space_destroy(s);
 }
 
@@ -357,6 +375,7 @@ int main(void) {
       cmocka_unit_test(test_arithmetic), cmocka_unit_test(test_real_field_range),
       cmocka_unit_test(test_mesh_forms), cmocka_unit_test(test_joined_fields),
       cmocka_unit_test(test_order), cmocka_unit_test(test_tie),
+      cmocka_unit_test(test_tie_before_axis),
       cmocka_unit_test(test_points_axis), cmocka_unit_test(test_invalid_point),
       cmocka_unit_test(test_bad_field_did_you_mean), cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_field_on_two_axes), cmocka_unit_test(test_auto_mesh_clash),
