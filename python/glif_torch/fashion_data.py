@@ -54,7 +54,7 @@ def input_range():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("-o", "--out", default=os.path.join(here, "..", "..", "examples", "fashion"))
+    ap.add_argument("-o", "--out", default=os.path.normpath(os.path.join(here, "..", "..", "examples", "fashion")))
     ap.add_argument("--dir", default=DEFAULT_DIR, help="folder with the IDX .gz files")
     a = ap.parse_args(argv)
     x, y = load("t10k", a.dir)
