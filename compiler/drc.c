@@ -139,7 +139,9 @@ static void rule_payload(drc *d) {
   const glif_arch *a = &d->ctx->arch;
   const ir_pop *in = &d->ctx->net->pops[0];
   char b1[32], b2[32];
-  if (in->encoding == IR_ENC_DIRECT && in->payload_bits > (int)a->payload_in_bits)
+  /* the image's input map says payload_in_bits: the host clamps to that width, so the
+   * quantiser must have used exactly it */
+  if (in->encoding == IR_ENC_DIRECT && in->payload_bits != (int)a->payload_in_bits)
     problem(d, 0, "DRC payload: the input is quantised to %d-bit payloads, input packets "
             "carry %u bits - quantise for this architecture (payload_in_bits)",
             in->payload_bits, a->payload_in_bits);
