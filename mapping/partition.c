@@ -287,6 +287,10 @@ static int try_cand(cc_ctx *ctx, int li, const cand *c, const boxsum *b, map_scr
   p->groups_max = c->groups;
   *fits = 0;
   if (!c->bound_ok) {
+    /* exact counts only where they can succeed: not when one neuron alone already needs
+     * more axons than a core has (drc reports it; a huge weight could mean millions of
+     * copies to enumerate), nor for the quick lower bound */
+    if (ctx->map->quick || L->fanin > (int64_t)ctx->arch.axons) return 0;
     if (*exact_left <= 0 && (c->tc * c->ty * c->tx) != 1) return 0;
     --*exact_left;
     int rc = exact_rows(ctx, li, p, s, &p->rows_bound, err);

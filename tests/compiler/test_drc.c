@@ -255,6 +255,22 @@ static void test_mesh(void **state) {
   done(&c);
 }
 
+/* A weight of 2^30 needs 8.5 million parallel copies: refused at once, never
+ * enumerated. */
+static void test_huge_weight(void **state) {
+  (void)state;
+  net_case c;
+  glif_arch a = roomy();
+  build(&c, &a);
+  for (int i = 0; i < c.net->n_projs; i++)
+    if (!strcmp(c.net->projs[i].name, "sc")) c.net->projs[i].wq[0] = 1 << 30;
+  assert_int_equal(run(&c), GLIF_EFIT);
+  assert_non_null(strstr(c.err.msg, "DRC fanin: one source channel of layer 'C' alone needs "
+                                    "more than 1024 axons per neuron"));
+  assert_non_null(strstr(c.err.msg, "DRC crossbar: the network has "));
+  done(&c);
+}
+
 /* Several problems: one error listing all, positioned at the first one's layer. */
 static void test_all_collected(void **state) {
   (void)state;
@@ -306,6 +322,7 @@ int main(void) {
       cmocka_unit_test(test_fanin_relay_note_and_unit), cmocka_unit_test(test_payload),
       cmocka_unit_test(test_groups_note),  cmocka_unit_test(test_capacity),
       cmocka_unit_test(test_fanout),       cmocka_unit_test(test_mesh),
+      cmocka_unit_test(test_huge_weight),
       cmocka_unit_test(test_all_collected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
