@@ -221,6 +221,11 @@ static void rule_plan(drc *d) {
   char b1[32], b2[32];
   for (int i = 0; i < n->n_layers; i++) {
     const map_plan *p = &m->plan[i];
+    if (p->fanout_limited)
+      lw_note(d->ctx, "DRC fanout: layer '%s' has cores of up to %lld fan-out entries (%u "
+              "allowed), so its tiles hold %d neurons instead of %lld", n->layers[i].name,
+              (long long)p->fanout_max, a->fanout_entries, p->tc * p->ty * p->tx,
+              (long long)p->fanout_limited);
     if (p->fail & MAP_FAIL_FANOUT)
       problem(d, n->layers[i].pop, "DRC fanout: a neuron of layer '%s' needs %s fan-out "
               "entries, cores have %u - use an architecture with fanout_entries >= %lld",

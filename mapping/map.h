@@ -54,6 +54,8 @@ typedef struct map_plan {
   int64_t fanout_max;      /* largest fan-out entry count over its tiles */
   int groups_max;          /* largest group count over its tiles */
   int fail;                /* MAP_FAIL_* bits: no tile shape fits */
+  int64_t fanout_limited;  /* > 0: the fan-out table made tiles smaller than this many
+                              neurons, the best shape for neurons, groups and axons */
 } map_plan;
 
 enum { MAP_FAIL_ROWS = 1, MAP_FAIL_FANOUT = 2 };

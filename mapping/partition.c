@@ -314,10 +314,14 @@ static int plan_layer(cc_ctx *ctx, int li, map_scratch *s, glif_err *err) {
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory planning '%s'", L->name);
   }
   int fits = 0, rc = 0, exact_left = EXACT_TRIES, rows_ok = 0;
+  int64_t first_ok = 0; /* neurons of the best shape that fit all but the fan-out */
   for (int i = 0; !rc && !fits && i < cl.n; i++) {
     rc = try_cand(ctx, li, &cl.c[i], &b, s, &exact_left, &fits, err);
+    if (p->rows_bound <= ctx->arch.axons && !rows_ok)
+      first_ok = (int64_t)cl.c[i].tc * cl.c[i].ty * cl.c[i].tx;
     rows_ok |= p->rows_bound <= ctx->arch.axons;
   }
+  p->fanout_limited = fits && first_ok > (int64_t)p->tc * p->ty * p->tx ? first_ok : 0;
   if (!rc && !fits) { /* nothing fits: one neuron per core, marked failed */
     p->fail = rows_ok ? MAP_FAIL_FANOUT : MAP_FAIL_ROWS;
     set_shape(L, p, 1, 1, 1);

@@ -237,6 +237,26 @@ static void test_fanout(void **state) {
   done(&c);
 }
 
+/* Fan-out entries per core below what whole-channel tiles need: smaller tiles, a note.
+ * A's neurons need 3 (shortcut copies) + conv entries each; with 20 entries per core
+ * a 64-neuron tile cannot hold them. */
+static void test_fanout_note(void **state) {
+  (void)state;
+  net_case c;
+  glif_arch a = roomy();
+  a.fanout_entries = 20;
+  build(&c, &a);
+  assert_int_equal(run(&c), 0);
+  const map_plan *p = &c.m.ctx.map->plan[0];
+  assert_true(p->fanout_limited == 64 && p->tc * p->ty * p->tx < 64 && p->fanout_max <= 20);
+  char want[200];
+  snprintf(want, sizeof want, "DRC fanout: layer 'A' has cores of up to %lld fan-out "
+           "entries (20 allowed), so its tiles hold %d neurons instead of 64",
+           (long long)p->fanout_max, p->tc * p->ty * p->tx);
+  assert_non_null(strstr(c.m.ctx.notes.msg, want));
+  done(&c);
+}
+
 /* Cores of 48 neurons: A, B and C take 2 each (4 channels x 2 x 4 positions; A's
  * window is the whole 4 x 4 input: 2 channels x 16 = 32 axons), out 1: 7 cores on a
  * 3 x 2 mesh. */
@@ -322,7 +342,7 @@ int main(void) {
       cmocka_unit_test(test_fanin_relay_note_and_unit), cmocka_unit_test(test_payload),
       cmocka_unit_test(test_groups_note),  cmocka_unit_test(test_capacity),
       cmocka_unit_test(test_fanout),       cmocka_unit_test(test_mesh),
-      cmocka_unit_test(test_huge_weight),
+      cmocka_unit_test(test_huge_weight),  cmocka_unit_test(test_fanout_note),
       cmocka_unit_test(test_all_collected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
