@@ -39,7 +39,9 @@ extern "C" {
 
 #define DSE_MAX_COLS 32      /* swept fields (columns) of one space */
 #define DSE_MAX_SET 8        /* fields one setting assigns (mesh=8x8 assigns 2) */
-#define DSE_MAX_POINTS 1000000 /* points of one space: larger sweeps are refused */
+#define DSE_MAX_POINTS 100000 /* points of one space: a row takes ~1 KiB and a point
+                                 a fraction of a second at best; larger sweeps are
+                                 better run as several */
 #define DSE_REASON_MAX 512   /* first line of a design-rule or validation message */
 
 /* ---- the design space --------------------------------------------------------------- */
