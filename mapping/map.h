@@ -91,6 +91,7 @@ typedef struct map_result {
   int planned, placed, routed;
   int quick;               /* planned without fan-out (map_plan_all) */
   int cores_first;         /* planned for the fewest cores (the mesh was too small) */
+  int preplaced;           /* the partitioner chose the cores (metis): place keeps them */
   const char *partitioner; /* "greedy" or "metis" */
   const char *placer;      /* "rowmajor", "snake", "hilbert" */
   int64_t fanout_total;    /* entries over all cores */
@@ -111,8 +112,8 @@ typedef struct map_result {
  * on the cores, for a network already known not to fit. */
 int map_plan_all(cc_ctx *ctx, int quick, glif_err *err);
 
-/* The METIS partitioner (--partition metis): after the greedy tiling, regroups tiles
- * of each layer so that cores exchanging many packets sit together (metis.c). */
+/* The METIS partitioner (--partition metis): the greedy tiles assigned to cores by
+ * recursive bisection of their traffic graph in step with the mesh (metis.c). */
 int map_partition_metis(cc_ctx *ctx, glif_err *err);
 
 /* Invariant check of ctx->map after partition, place or route (debug builds run it

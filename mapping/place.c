@@ -198,14 +198,15 @@ int cc_pass_place(cc_ctx *ctx, glif_err *err) {
   int rc = !seq || !perm || !m->core_tile || !m->order
                ? glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place")
                : map_place_sequence(&ctx->arch, placer, seq, err);
-  const int spatial = !strcmp(placer, "spatial");
+  const int spatial = !strcmp(placer, "spatial"), keep = m->preplaced;
+  if (keep) placer = "metis"; /* the partitioner chose the cores */
   for (int64_t t = 0; !rc && t < m->n_tiles; t++) perm[t] = t;
-  if (!rc && spatial && (spatial_order(ctx, perm) || place_spatial(ctx, perm)))
+  if (!rc && spatial && !keep && (spatial_order(ctx, perm) || place_spatial(ctx, perm)))
     rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place");
   if (!rc) {
     for (uint64_t c = 0; c < cores; c++) m->core_tile[c] = -1;
     for (int64_t i = 0; i < m->n_tiles; i++) {
-      if (!spatial) m->tiles[perm[i]].core = seq[i];
+      if (!spatial && !keep) m->tiles[perm[i]].core = seq[i];
       m->core_tile[m->tiles[perm[i]].core] = perm[i];
     }
     int64_t k = 0;

@@ -39,6 +39,12 @@ for dir in "$SRC"/examples/tiny/*/; do
 done
 grep -q '"relay_for"' "$T/relay.json" || fail "relay example has no relay layer in the report"
 
+# ---- the other partitioner and placers give other images with the same results -----
+R="$SRC/examples/tiny/relay"
+for opt in "--partition metis" "--place rowmajor" "--place snake" "--place hilbert"; do
+  "$GLIF" compile "$R/model.yaml" --arch "$R/arch.yaml" $opt -o "$T/alt.img" --quiet     && "$GLIF" run "$T/alt.img" --input "$R/input.npy" --trace "$T/alt.trace" --quiet > /dev/null     && cmp -s "$T/alt.trace" "$R/expected.trace"     && ok "relay with $opt equals the golden model" || fail "relay with $opt"
+done
+
 # ---- determinism: two compiles, byte-identical image and report ----------------------
 M="$SRC/examples/tiny/residual/model.yaml"
 for k in 1 2; do

@@ -36,6 +36,8 @@ static glif_arch small_arch(void) {
   return a;
 }
 
+static const char *partitioner = NULL; /* NULL: greedy */
+
 /* Runs the back end with the k-th allocation failing (k < 0: none). */
 static int attempt(long k, const glif_arch *arch, img_image *img, int keep) {
   glif_arena *a = glif_arena_create(256);
@@ -44,6 +46,7 @@ static int attempt(long k, const glif_arch *arch, img_image *img, int keep) {
   glif_err err;
   mt_init(&m, arch, net, a);
   m.opt.place = "spatial";
+  m.opt.partition = partitioner;
   glif_mem_fail_after(k);
   int rc = mt_run(&m, "route", &err);
   if (!rc) rc = map_build_image(&m.ctx, img, &err);
@@ -67,6 +70,12 @@ static void test_every_allocation_fails(void **state) {
   assert_int_equal(rc, 0);
   print_message("the back end survived %ld failing allocations\n", k - 1);
   assert_true(k > 50);
+}
+
+static void test_every_allocation_fails_metis(void **state) {
+  partitioner = "metis";
+  test_every_allocation_fails(state);
+  partitioner = NULL;
 }
 
 static void test_deterministic(void **state) {
@@ -116,6 +125,7 @@ static void test_bad_options(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_allocation_fails),
+      cmocka_unit_test(test_every_allocation_fails_metis),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_bad_options),
   };

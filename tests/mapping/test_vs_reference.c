@@ -27,10 +27,13 @@ typedef struct compiled {
   int layer_pop[64];
 } compiled;
 
+static const char *partitioner = NULL; /* NULL: greedy */
+
 static int compile(compiled *c, const char *model, const char *arch, uint32_t axons,
                    uint32_t mesh) {
   glif_err err;
   memset(c, 0, sizeof *c);
+  c->opt.partition = partitioner;
   c->opt.model_path = model;
   c->opt.arch_path = arch;
   c->opt.stop_after = "route";
@@ -161,11 +164,21 @@ static void test_digits_split_and_unsplit(void **state) {
   release(&s);
 }
 
+/* The METIS partitioner places the same tiles elsewhere: the same results. */
+static void test_metis(void **state) {
+  (void)state;
+  partitioner = "metis";
+  example("residual", 0);
+  example("relay", 1);
+  partitioner = NULL;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chain),    cmocka_unit_test(test_conv4x4),
       cmocka_unit_test(test_residual), cmocka_unit_test(test_relay),
       cmocka_unit_test(test_digits_split_and_unsplit),
+      cmocka_unit_test(test_metis),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
