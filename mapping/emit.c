@@ -259,7 +259,8 @@ static double now_seconds(void) {
 
 static void progress(const cc_ctx *ctx, int64_t i, int64_t n) {
   if (!ctx->opt || !ctx->opt->progress || !isatty(2)) return;
-  if (i == n || i % 256 == 0) fprintf(stderr, "\remit: core %lld of %lld", (long long)i, (long long)n);
+  if (i == n || i % 256 == 0)
+    fprintf(stderr, "\remit: core %lld of %lld", (long long)i, (long long)n);
   if (i == n) fputc('\n', stderr);
 }
 

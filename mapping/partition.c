@@ -161,49 +161,54 @@ typedef struct cand_list {
   int n;
 } cand_list;
 
-/* Every shape that fits neurons and groups, sorted: those whose axon bound fits
- * first, then by cores and crossbar cells. */
-static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) {
+/* Evaluates shape (tc, ty, tx) with g groups and appends it to out. */
+static int add_shape(const cc_ctx *ctx, const lw_layer *L, int tc, int ty, int tx, int g,
+                     cand_list *out, int *cap) {
   const glif_arch *a = &ctx->arch;
   const double core_cells = MAP_CORE_WEIGHT * (double)a->axons * a->neurons;
-  out->c = NULL;
+  cand c = {.tc = tc, .ty = ty, .tx = tx, .groups = g};
+  c.rows = shape_rows(ctx->lowered, L, tc, ty, tx, a->axons, &c.cells);
+  c.bound_ok = c.rows <= a->axons;
+  c.cores = (int64_t)L->n_chunks * cdiv(L->cb, tc) * cdiv(L->h, ty) * cdiv(L->w, tx);
+  c.cost = ctx->map->cores_first ? (double)c.cores
+                                 : (double)c.cores * core_cells + (double)c.cells;
+  if (out->n == *cap) {
+    cand *grown = glif_realloc(out->c, (size_t)(*cap * 2) * sizeof *grown);
+    if (!grown) return GLIF_ENOMEM;
+    out->c = grown;
+    *cap *= 2;
+  }
+  out->c[out->n++] = c;
+  return 0;
+}
+
+/* Every shape that fits neurons and groups, sorted: those whose axon bound fits
+ * first, then by the objective. */
+static int gen_candidates(const cc_ctx *ctx, const lw_layer *L, cand_list *out) {
+  int cap = 256, rc = 0;
   int *sc = glif_malloc(((size_t)L->cb + L->h + L->w + 3) * sizeof *sc);
   int *stamp = glif_malloc(((size_t)L->n_psets + 1) * sizeof *stamp);
-  if (!sc || !stamp) goto oom;
-  int *sy = sc + L->cb + 1, *sx = sy + L->h + 1;
-  const int nc = cut_sizes(L->cb, sc), ny = cut_sizes(L->h, sy), nx = cut_sizes(L->w, sx);
-  int cap = 256;
-  out->c = glif_malloc((size_t)cap * sizeof *out->c);
   out->n = 0;
-  if (!out->c) goto oom;
-  for (int i = 0; i < nc; i++) {
+  out->c = glif_malloc((size_t)cap * sizeof *out->c);
+  if (!sc || !stamp || !out->c) rc = GLIF_ENOMEM;
+  int *sy = sc ? sc + L->cb + 1 : NULL, *sx = sy ? sy + L->h + 1 : NULL;
+  const int nc = rc ? 0 : cut_sizes(L->cb, sc), ny = rc ? 0 : cut_sizes(L->h, sy),
+            nx = rc ? 0 : cut_sizes(L->w, sx);
+  for (int i = 0; !rc && i < nc; i++) {
     const int g = shape_groups(L, sc[i], stamp);
-    if (g > (int)a->groups) continue;
-    for (int j = 0; j < ny; j++)
-      for (int k = 0; k < nx; k++) {
-        const int64_t neurons = (int64_t)sc[i] * sy[j] * sx[k];
-        if (neurons > a->neurons) continue;
-        cand c = {.tc = sc[i], .ty = sy[j], .tx = sx[k], .groups = g};
-        c.rows = shape_rows(ctx->lowered, L, c.tc, c.ty, c.tx, a->axons, &c.cells);
-        c.bound_ok = c.rows <= a->axons;
-        c.cores = (int64_t)L->n_chunks * cdiv(L->cb, c.tc) * cdiv(L->h, c.ty) * cdiv(L->w, c.tx);
-        c.cost = ctx->map->cores_first ? (double)c.cores
-                                       : (double)c.cores * core_cells + (double)c.cells;
-        if (out->n == cap) {
-          cand *g2 = glif_realloc(out->c, (size_t)(cap *= 2) * sizeof *g2);
-          if (!g2) goto oom;
-          out->c = g2;
-        }
-        out->c[out->n++] = c;
-      }
+    for (int j = 0; g <= (int)ctx->arch.groups && !rc && j < ny; j++)
+      for (int k = 0; !rc && k < nx; k++)
+        if ((int64_t)sc[i] * sy[j] * sx[k] <= ctx->arch.neurons)
+          rc = add_shape(ctx, L, sc[i], sy[j], sx[k], g, out, &cap);
   }
   glif_free(sc), glif_free(stamp);
+  if (rc) {
+    glif_free(out->c);
+    out->c = NULL;
+    return rc;
+  }
   qsort(out->c, (size_t)out->n, sizeof *out->c, cmp_cand);
   return 0;
-oom:
-  glif_free(sc), glif_free(stamp), glif_free(out->c);
-  out->c = NULL;
-  return GLIF_ENOMEM;
 }
 
 /* ---- fan-out of a shape ------------------------------------------------------------ */

@@ -181,6 +181,28 @@ int map_place_sequence(const glif_arch *a, const char *placer, uint32_t *seq,
   return 0;
 }
 
+/* Cores of the tiles (path order, the spatial map, or kept from metis), then the
+ * core -> tile table and the tiles in core order. */
+static int assign(cc_ctx *ctx, const char *placer, const uint32_t *seq, int64_t *perm) {
+  map_result *m = ctx->map;
+  const uint64_t cores = (uint64_t)ctx->arch.mesh_x * ctx->arch.mesh_y;
+  const int spatial = !strcmp(placer, "spatial"), keep = m->preplaced;
+  for (int64_t t = 0; t < m->n_tiles; t++) perm[t] = t;
+  if (spatial && !keep && (spatial_order(ctx, perm) || place_spatial(ctx, perm)))
+    return GLIF_ENOMEM;
+  for (uint64_t c = 0; c < cores; c++) m->core_tile[c] = -1;
+  for (int64_t i = 0; i < m->n_tiles; i++) {
+    if (!spatial && !keep) m->tiles[perm[i]].core = seq[i];
+    m->core_tile[m->tiles[perm[i]].core] = perm[i];
+  }
+  int64_t k = 0;
+  for (uint64_t c = 0; c < cores; c++)
+    if (m->core_tile[c] >= 0) m->order[k++] = m->core_tile[c];
+  m->placer = keep ? "metis" : placer; /* metis chose the cores in partition */
+  m->placed = 1;
+  return 0;
+}
+
 int cc_pass_place(cc_ctx *ctx, glif_err *err) {
   map_result *m = ctx->map;
   const char *placer = ctx->opt && ctx->opt->place ? ctx->opt->place : "spatial";
@@ -198,23 +220,8 @@ int cc_pass_place(cc_ctx *ctx, glif_err *err) {
   int rc = !seq || !perm || !m->core_tile || !m->order
                ? glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place")
                : map_place_sequence(&ctx->arch, placer, seq, err);
-  const int spatial = !strcmp(placer, "spatial"), keep = m->preplaced;
-  if (keep) placer = "metis"; /* the partitioner chose the cores */
-  for (int64_t t = 0; !rc && t < m->n_tiles; t++) perm[t] = t;
-  if (!rc && spatial && !keep && (spatial_order(ctx, perm) || place_spatial(ctx, perm)))
+  if (!rc && assign(ctx, placer, seq, perm))
     rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place");
-  if (!rc) {
-    for (uint64_t c = 0; c < cores; c++) m->core_tile[c] = -1;
-    for (int64_t i = 0; i < m->n_tiles; i++) {
-      if (!spatial && !keep) m->tiles[perm[i]].core = seq[i];
-      m->core_tile[m->tiles[perm[i]].core] = perm[i];
-    }
-    int64_t k = 0;
-    for (uint64_t c = 0; c < cores; c++)
-      if (m->core_tile[c] >= 0) m->order[k++] = m->core_tile[c];
-    m->placer = placer;
-    m->placed = 1;
-  }
   glif_free(seq), glif_free(perm);
   return rc;
 }

@@ -123,7 +123,8 @@ static cJSON *totals_json(const cc_ctx *ctx) {
   num(o, "crossbar_cells", (double)m->cells);
   num(o, "crossbar_nonzero", (double)m->nnz);
   num(o, "crossbar_fill", m->cells ? (double)m->nnz / (double)m->cells : 0.0);
-  num(o, "chip_fill", m->n_tiles ? (double)m->nnz / ((double)m->n_tiles * a->axons * a->neurons) : 0.0);
+  num(o, "chip_fill",
+      m->n_tiles ? (double)m->nnz / ((double)m->n_tiles * a->axons * a->neurons) : 0.0);
   num(o, "image_bytes", (double)m->image_bytes);
   num(o, "est_hops", m->est_hops);
   return o;
@@ -232,14 +233,13 @@ static double peak_mib(const cc_ctx *ctx) {
   return (double)kb / 1024.0;
 }
 
-void map_print_summary(const cc_ctx *ctx, FILE *out) {
+static void print_counts(const cc_ctx *ctx, FILE *out) {
   const lw_net *n = ctx->lowered;
   const map_result *m = ctx->map;
   const glif_arch *a = &ctx->arch;
-  char b1[32], b2[32], b3[32], b4[32];
-  if (!n || !m) return;
-  fprintf(out, "compiled %s for %s: %s cores of %s (%u x %u mesh)\n", n->model_name, a->name,
-          lw_group_digits(m->n_tiles, b1, 32),
+  char b1[32], b2[32], b3[32];
+  fprintf(out, "compiled %s for %s: %s cores of %s (%u x %u mesh)\n", n->model_name,
+          a->name, lw_group_digits(m->n_tiles, b1, 32),
           lw_group_digits((int64_t)a->mesh_x * a->mesh_y, b2, 32), a->mesh_x, a->mesh_y);
   fprintf(out, "  %d layers + %d relay layers, %s neurons (%s relays), %s synapses\n",
           n->n_layers - n->n_relay_layers, n->n_relay_layers,
@@ -248,28 +248,36 @@ void map_print_summary(const cc_ctx *ctx, FILE *out) {
   if (m->cells)
     fprintf(out, "  crossbar fill %.1f%% of used rows x columns, %.1f%% of the cores' "
             "%u x %u\n", 100.0 * (double)m->nnz / (double)m->cells,
-            100.0 * (double)m->nnz / ((double)m->n_tiles * a->axons * a->neurons), a->axons,
-            a->neurons);
-  fprintf(out, "  %s axons, %s fan-out entries, %s input entries", lw_group_digits(m->axons_total, b1, 32),
-          lw_group_digits(m->fanout_total, b2, 32), lw_group_digits(m->input_entries, b3, 32));
+            100.0 * (double)m->nnz / ((double)m->n_tiles * a->axons * a->neurons),
+            a->axons, a->neurons);
+  fprintf(out, "  %s axons, %s fan-out entries, %s input entries",
+          lw_group_digits(m->axons_total, b1, 32), lw_group_digits(m->fanout_total, b2, 32),
+          lw_group_digits(m->input_entries, b3, 32));
   if (m->image_bytes)
-    fprintf(out, ", image %s bytes", lw_group_digits((int64_t)m->image_bytes, b4, 32));
+    fprintf(out, ", image %s bytes", lw_group_digits((int64_t)m->image_bytes, b1, 32));
   if (m->fanout_total + m->input_entries)
     fprintf(out, "\n  %s placement: %.2f hops per fan-out entry", m->placer,
             m->est_hops / (double)(m->fanout_total + m->input_entries));
-  fprintf(out, "\n  %.2f s", total_seconds(ctx));
+}
+
+static void print_times(const cc_ctx *ctx, FILE *out) {
   int shown = 0;
+  fprintf(out, "\n  %.2f s", total_seconds(ctx));
   for (int i = 0; cc_passes[i].name && i < 16; i++)
     if (ctx->stats[i].seconds >= 0.005)
-      fprintf(out, "%s%s %.2f", shown++ ? ", " : " (", cc_passes[i].name, ctx->stats[i].seconds);
+      fprintf(out, "%s%s %.2f", shown++ ? ", " : " (", cc_passes[i].name,
+              ctx->stats[i].seconds);
   fprintf(out, "%s, peak memory %.0f MiB\n", shown ? ")" : "", peak_mib(ctx));
-  if (ctx->notes.msg[0]) {
-    const char *p = ctx->notes.msg;
-    while (*p) {
-      const char *e = strchr(p, '\n');
-      const int len = e ? (int)(e - p) : (int)strlen(p);
-      fprintf(out, "  note: %.*s\n", len, p);
-      p += len + (e != NULL);
-    }
+}
+
+void map_print_summary(const cc_ctx *ctx, FILE *out) {
+  if (!ctx->lowered || !ctx->map || !ctx->map->placer) return;
+  print_counts(ctx, out);
+  print_times(ctx, out);
+  for (const char *p = ctx->notes.msg; *p;) {
+    const char *e = strchr(p, '\n');
+    const int len = e ? (int)(e - p) : (int)strlen(p);
+    fprintf(out, "  note: %.*s\n", len, p);
+    p += len + (e != NULL);
   }
 }
