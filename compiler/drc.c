@@ -97,12 +97,26 @@ static void rule_shift_names(drc *d) {
   }
 }
 
+/* "conv2+bn2, bn4": the distinct projections of a layer's terms, for messages. */
+static const char *inputs_of(const lw_layer *L, char *buf, size_t len) {
+  size_t at = 0;
+  buf[0] = '\0';
+  for (int t = 0; t < L->n_terms; t++) {
+    const ir_proj *p = L->terms[t].proj;
+    int seen = !p || !p->name;
+    for (int u = 0; !seen && u < t; u++) seen = L->terms[u].proj == p;
+    if (!seen && at < len)
+      at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", p->name);
+  }
+  return buf;
+}
+
 /* Fan-in: relays planned by the schedule become a note; anything else that does not
  * fit is an error. */
 static void rule_fanin(drc *d, const lw_layer *L) {
   const lw_net *n = d->ctx->lowered;
   const uint32_t axons = d->ctx->arch.axons;
-  char b1[32], b2[32];
+  char b1[32], b2[32], in[200];
   if (L->kind == NRN_RELAY) {
     const lw_layer *T = &n->layers[L->relay_for];
     if (L->fanin_total <= axons)
@@ -110,9 +124,10 @@ static void rule_fanin(drc *d, const lw_layer *L) {
               "%s axons per neuron fit the cores' %u; it gets one partial-sum group",
               T->name, num(L->fanin_total, b1), axons);
     else
-      lw_note(d->ctx, "DRC fanin: layer '%s' needs %s axons per neuron, cores have %u; it "
-              "will be split into %d partial-sum groups ('%s', %s relay neurons)", T->name,
-              num(L->fanin_total, b1), axons, L->n_chunks, L->name, num(L->n, b2));
+      lw_note(d->ctx, "DRC fanin: layer '%s' (input %s) needs %s axons per neuron, cores "
+              "have %u; it will be split into %d partial-sum groups ('%s', %s relay "
+              "neurons)", T->name, inputs_of(L, in, sizeof in), num(L->fanin_total, b1),
+              axons, L->n_chunks, L->name, num(L->n, b2));
     if (L->unit_too_big)
       problem(d, L->pop, "DRC fanin: one source channel of layer '%s' alone needs more "
               "than %u axons per neuron (kernel taps x parallel copies), so no partial-sum "

@@ -154,9 +154,9 @@ static void test_fanin_relay_note_and_unit(void **state) {
   build(&c, &a);
   assert_int_equal(run(&c), 0);
   assert_true(irb_fanin(c.net, 3, 127) > 30 && irb_fanin(c.net, 3, 127) <= 60);
-  snprintf(want, sizeof want, "DRC fanin: layer 'C' needs %s axons per neuron, cores have "
-           "30; it will be split into 2 partial-sum groups ('C.psum', 128 relay neurons)",
-           fanin_of(&c, 3, f));
+  snprintf(want, sizeof want, "DRC fanin: layer 'C' (input cc, sc) needs %s axons per "
+           "neuron, cores have 30; it will be split into 2 partial-sum groups ('C.psum', 128 "
+           "relay neurons)", fanin_of(&c, 3, f));
   assert_non_null(strstr(c.m.ctx.notes.msg, want));
   done(&c);
   a.axons = 8;
