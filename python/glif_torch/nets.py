@@ -44,18 +44,19 @@ def digits_net(T, gen, width=16, classes=10):
                ReadoutMean())
 
 
-def fashion_net(T, gen, c1=16, c2=32, c3=64, classes=10):
-    """[1,28,28] -> conv 1->c1 (28x28) -> avgpool 2 -> conv c1->c2 (14x14)
-    -> block(c2) -> avgpool 2 -> conv c2->c3 (7x7) -> flatten -> linear -> mean over T.
+def fashion_net(T, gen, c1=8, c2=32, c3=64, classes=10):
+    """[1,28,28] -> conv 1->c1 (28x28) -> avgpool 2 -> conv c1->c2 (14x14) -> avgpool 2
+    -> block(c2) (7x7) -> conv c2->c3 (7x7) -> flatten -> linear -> mean over T.
 
-    Fan-in 9*c2 + 1 = 289 in the block and 9*c2 = 288 in the last conv (partial sums on a
-    256-axon core), 49*c3 in the linear. Neurons 784*c1 + 3*196*c2 + 49*c3 + 10.
+    Fan-in 9*c2 + 1 = 289 in the block's second conv (+ shortcut) and 9*c2 = 288 in the
+    block's first conv and the last conv (partial sums on a 256-axon core), 49*c3 = 3136
+    in the readout. Neurons 784*c1 + 196*c2 + 2*49*c2 + 49*c3 + 10 (18,826 by default).
     """
     return Seq(*conv_bn_glif(1, c1, T, gen),
                nn.AvgPool2d(2),
                *conv_bn_glif(c1, c2, T, gen),
-               basic_block(c2, T, gen),
                nn.AvgPool2d(2),
+               basic_block(c2, T, gen),
                *conv_bn_glif(c2, c3, T, gen),
                nn.Flatten(),
                nn.Linear(c3 * 49, classes),

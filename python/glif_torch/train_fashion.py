@@ -36,7 +36,7 @@ def main(argv=None):
     ap.add_argument("--timesteps", type=int, default=4)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--export-only", action="store_true", help="load OUT/checkpoint.pt and export")
     a = ap.parse_args(argv)
