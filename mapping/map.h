@@ -70,6 +70,7 @@ typedef struct map_tile {
   uint32_t n_groups;       /* parameter groups (partition) */
   uint32_t n_fanout;       /* fan-out entries of its neurons (route) */
   uint64_t nnz;            /* non-zero crossbar cells (emit) */
+  uint32_t n_input;        /* axons fed by the host (map_tile_graph) */
 } map_tile;
 
 /* Fan-out lists of one source layer, CSR by neuron index. */
@@ -111,6 +112,18 @@ typedef struct map_result {
  * fan-out counts and limits: shapes from neurons, groups and axons only, a lower bound
  * on the cores, for a network already known not to fit. */
 int map_plan_all(cc_ctx *ctx, int quick, glif_err *err);
+
+/* The tile traffic graph (graph.c): symmetric CSR over the tiles, edge weight = the
+ * fan-out entries between two tiles; sets every tile's n_input (host packets). */
+typedef struct map_graph {
+  int64_t n;
+  int64_t *xadj;  /* [n + 1] */
+  int64_t *adj;   /* neighbour tiles */
+  int64_t *wgt;   /* entries between the two tiles, both directions */
+} map_graph;
+
+int map_tile_graph(const cc_ctx *ctx, map_graph *g, glif_err *err);
+void map_graph_free(map_graph *g);
 
 /* The METIS partitioner (--partition metis): the greedy tiles assigned to cores by
  * recursive bisection of their traffic graph in step with the mesh (metis.c). */

@@ -11,12 +11,13 @@
  *   hilbert   the same order along a Hilbert curve over the smallest power-of-two
  *             square holding the mesh (points outside it skipped): each layer holds a
  *             compact region.
- *   spatial   (default) tiles ordered by the Hilbert index of their position in the
- *             feature map (normalised to the layer's size), then by layer, along the
- *             same curve: every layer's tiles of one image region sit together, so the
- *             packets of a convolution, a residual branch or a partial sum travel a few
- *             hops instead of the distance between two layers' regions (ResNet-19:
- *             docs/compiler.md has the measured hops).
+ *   spatial   (default) the mesh as a scaled copy of the feature maps: tiles, ordered
+ *             by the Hilbert index of their centre in their layer, each take the free
+ *             core nearest to the corresponding mesh point, so every layer's tiles of
+ *             one image region sit together and the packets of a convolution, a
+ *             residual branch or a partial sum travel a few hops; then a local
+ *             refinement on the tile traffic graph (ResNet-19: docs/compiler.md has the
+ *             measured hops).
  * Every path starts at core (0, 0), beside the I/O port of the usual presets.
  */
 #include "map.h"
@@ -181,9 +182,88 @@ int map_place_sequence(const glif_arch *a, const char *placer, uint32_t *seq,
   return 0;
 }
 
+/* ---- refinement of the spatial map -------------------------------------------------
+ * Moves and swaps between nearby cores that lower the traffic-weighted hop count of the
+ * tile graph (sum over edges of entries x XY distance, plus host packets x distance to
+ * the I/O port). Each tile in turn takes the best improving core within REFINE_RADIUS;
+ * passes repeat until none improves (at most REFINE_PASSES). Deterministic. */
+
+#define REFINE_RADIUS 2
+#define REFINE_PASSES 8
+
+static int64_t dist(const glif_arch *a, uint32_t c, uint32_t d) {
+  return llabs((int64_t)(c % a->mesh_x) - (int64_t)(d % a->mesh_x)) +
+         llabs((int64_t)(c / a->mesh_x) - (int64_t)(d / a->mesh_x));
+}
+
+/* Weighted hops of tile t's traffic if t sat on core c, the others where they are. */
+static int64_t cost_at(const cc_ctx *ctx, const map_graph *g, int64_t t, uint32_t c) {
+  const glif_arch *a = &ctx->arch;
+  const map_tile *tiles = ctx->map->tiles;
+  int64_t cost = (int64_t)tiles[t].n_input * dist(a, c, a->io_y * a->mesh_x + a->io_x);
+  for (int64_t j = g->xadj[t]; j < g->xadj[t + 1]; j++)
+    cost += g->wgt[j] * dist(a, c, tiles[g->adj[j]].core);
+  return cost;
+}
+
+static int64_t weight_between(const map_graph *g, int64_t t, int64_t u) {
+  for (int64_t j = g->xadj[t]; j < g->xadj[t + 1]; j++)
+    if (g->adj[j] == u) return g->wgt[j];
+  return 0;
+}
+
+/* Change of the total if t moved to core c (swapping with its tile u, if any): the
+ * t-u edge keeps its length, which both cost_at calls count as 0 afterwards. */
+static int64_t delta_of(const cc_ctx *ctx, const map_graph *g, int64_t t, uint32_t c) {
+  const uint32_t cur = ctx->map->tiles[t].core;
+  const int64_t u = ctx->map->core_tile[c];
+  int64_t d = cost_at(ctx, g, t, c) - cost_at(ctx, g, t, cur);
+  if (u >= 0)
+    d += cost_at(ctx, g, u, cur) - cost_at(ctx, g, u, c) +
+         2 * weight_between(g, t, u) * dist(&ctx->arch, c, cur);
+  return d;
+}
+
+static void move(map_result *m, int64_t t, uint32_t c) {
+  const uint32_t cur = m->tiles[t].core;
+  const int64_t u = m->core_tile[c];
+  m->tiles[t].core = c, m->core_tile[c] = t;
+  m->core_tile[cur] = u;
+  if (u >= 0) m->tiles[u].core = cur;
+}
+
+/* One pass over the tiles; returns the number of moves made. */
+static int64_t refine_pass(cc_ctx *ctx, const map_graph *g) {
+  const glif_arch *a = &ctx->arch;
+  map_result *m = ctx->map;
+  int64_t moves = 0;
+  for (int64_t t = 0; t < m->n_tiles; t++) {
+    const int64_t x = m->tiles[t].core % a->mesh_x, y = m->tiles[t].core / a->mesh_x;
+    int64_t best = 0, best_c = -1;
+    for (int64_t dy = -REFINE_RADIUS; dy <= REFINE_RADIUS; dy++)
+      for (int64_t dx = -REFINE_RADIUS; dx <= REFINE_RADIUS; dx++) {
+        const int64_t xx = x + dx, yy = y + dy;
+        if ((!dx && !dy) || xx < 0 || yy < 0 || xx >= a->mesh_x || yy >= a->mesh_y) continue;
+        const int64_t d = delta_of(ctx, g, t, (uint32_t)(yy * a->mesh_x + xx));
+        if (d < best) best = d, best_c = yy * a->mesh_x + xx;
+      }
+    if (best_c >= 0) move(m, t, (uint32_t)best_c), moves++;
+  }
+  return moves;
+}
+
+static int refine(cc_ctx *ctx, glif_err *err) {
+  map_graph g;
+  int rc = map_tile_graph(ctx, &g, err);
+  for (int p = 0; !rc && p < REFINE_PASSES && refine_pass(ctx, &g) > 0; p++) {}
+  map_graph_free(&g);
+  return rc;
+}
+
 /* Cores of the tiles (path order, the spatial map, or kept from metis), then the
  * core -> tile table and the tiles in core order. */
-static int assign(cc_ctx *ctx, const char *placer, const uint32_t *seq, int64_t *perm) {
+static int assign(cc_ctx *ctx, const char *placer, const uint32_t *seq, int64_t *perm,
+                  glif_err *err) {
   map_result *m = ctx->map;
   const uint64_t cores = (uint64_t)ctx->arch.mesh_x * ctx->arch.mesh_y;
   const int spatial = !strcmp(placer, "spatial"), keep = m->preplaced;
@@ -195,6 +275,7 @@ static int assign(cc_ctx *ctx, const char *placer, const uint32_t *seq, int64_t 
     if (!spatial && !keep) m->tiles[perm[i]].core = seq[i];
     m->core_tile[m->tiles[perm[i]].core] = perm[i];
   }
+  if (spatial && !keep && refine(ctx, err)) return GLIF_ENOMEM;
   int64_t k = 0;
   for (uint64_t c = 0; c < cores; c++)
     if (m->core_tile[c] >= 0) m->order[k++] = m->core_tile[c];
@@ -220,7 +301,7 @@ int cc_pass_place(cc_ctx *ctx, glif_err *err) {
   int rc = !seq || !perm || !m->core_tile || !m->order
                ? glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place")
                : map_place_sequence(&ctx->arch, placer, seq, err);
-  if (!rc && assign(ctx, placer, seq, perm))
+  if (!rc && (rc = assign(ctx, placer, seq, perm, err)) && !err->code)
     rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory in place");
   glif_free(seq), glif_free(perm);
   return rc;
