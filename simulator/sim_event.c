@@ -42,6 +42,17 @@ typedef struct ev_router {
 _Static_assert(sizeof(ev_router) <= 64, "a router header is one cache line");
 #define RT_HEADER 64u
 
+/* An accumulation the input engine owes: applied at the end of the tick (or when the
+ * log fills), grouped by core in pop order. */
+typedef struct ev_acc {
+  uint32_t core;
+  uint16_t axon;
+  uint8_t dly, graded;
+  int32_t payload;
+} ev_acc;
+
+#define ACC_LOG (1u << 18) /* entries per flush: 3 MiB, a few hundred per core */
+
 typedef struct ev_emit {
   uint32_t neuron;
   int32_t payload;
@@ -84,6 +95,9 @@ struct sim_ev {
   int64_t rec_ie_last, rec_oe_last; /* recorded core, tick-local */
   uint32_t id_oe, id_ie, id_host;   /* component id bases */
   int too_long;              /* a tick went beyond 2^31 cycles */
+  ev_acc *log, *sorted;      /* [ACC_LOG] accumulations owed, and their per-core order */
+  uint32_t n_log;
+  uint32_t *per_core;        /* [n_cores + 1] counting-sort offsets */
 };
 
 static inline ev_router *RT(const sim_ev *v, uint32_t r) {
@@ -270,6 +284,34 @@ static void router_run(sim_engine *e, uint32_t r, uint64_t c) {
 
 /* ---- core engines ------------------------------------------------------------------- */
 
+/* Applies the owed accumulations, core by core, each core's in the order its input
+ * engine popped them (the order per-add saturation depends on). The slots written are
+ * read only by later ticks, so when within the tick this happens does not matter; doing
+ * it per core keeps that core's crossbar and accumulators in cache. */
+static void flush(sim_engine *e) {
+  sim_ev *v = e->ev;
+  const sim_model *m = e->m;
+  if (!v->n_log) return;
+  memset(v->per_core, 0, sizeof *v->per_core * (m->n_cores + 1));
+  for (uint32_t i = 0; i < v->n_log; i++) v->per_core[v->log[i].core + 1]++;
+  for (uint32_t c = 0; c < m->n_cores; c++) v->per_core[c + 1] += v->per_core[c];
+  for (uint32_t i = 0; i < v->n_log; i++) v->sorted[v->per_core[v->log[i].core]++] = v->log[i];
+  for (uint32_t i = 0; i < v->n_log; i++) {
+    const ev_acc *a = &v->sorted[i];
+    const sim_mcore *mc = &m->cores[a->core];
+    const sim_packet pk = {.axon = a->axon, .dly = a->dly, .graded = a->graded,
+                           .payload = a->payload};
+    sim_acc_packet(m, mc, v->core[a->core].acc, v->h, &pk, cnt(e, mc->pos));
+  }
+  v->n_log = 0;
+}
+
+static void owe(sim_engine *e, uint32_t ci, const sim_packet *pk) {
+  sim_ev *v = e->ev;
+  if (v->n_log == ACC_LOG) flush(e);
+  v->log[v->n_log++] = (ev_acc){ci, pk->axon, pk->dly, pk->graded, pk->payload};
+}
+
 static void ie_run(sim_engine *e, uint32_t ci, uint64_t c) {
   sim_ev *v = e->ev;
   ev_core *k = &v->core[ci];
@@ -291,7 +333,7 @@ static void ie_run(sim_engine *e, uint32_t ci, uint64_t c) {
     sim_cal_schedule(&v->cal, mc->pos, c + 1);
   }
   sim_counts *n = cnt(e, mc->pos);
-  sim_acc_packet(e->m, mc, k->acc, v->h, &pk, n);
+  owe(e, ci, &pk);
   n->in_waits += lc - pk.t;
   n->ie_busy += 1u + mc->row_cycles;
   k->ie_free = c + 1 + mc->row_cycles;
@@ -460,6 +502,7 @@ static void record_tick(sim_engine *e) {
 static void tick_finish(sim_engine *e) {
   sim_ev *v = e->ev;
   sim_tick *t = &e->res.ticks[v->h];
+  flush(e);
   if (e->obs && e->obs->rec_core >= 0 && e->obs->rec_tick) record_tick(e);
   for (uint32_t k = 0; k < v->n_touched; k++) {
     const uint32_t pos = v->touched[k];
@@ -505,6 +548,7 @@ static void reset(sim_engine *e) {
   sim_cal_reset(&v->cal, 0);
   v->base = 0;
   v->too_long = 0;
+  v->n_log = 0;
 }
 
 int sim_ev_run(sim_engine *e, glif_err *err) {
@@ -574,7 +618,11 @@ int sim_ev_create(sim_engine *e, glif_err *err) {
   v->tc = glif_calloc(m->n_pos, sizeof *v->tc);
   v->touched = glif_malloc(sizeof *v->touched * m->n_pos);
   v->stamp = glif_calloc(m->n_pos, sizeof *v->stamp);
-  if (!v->core || !v->tc || !v->touched || !v->stamp || alloc_routers(e) || alloc_cores(e) ||
+  v->log = glif_malloc(sizeof *v->log * ACC_LOG);
+  v->sorted = glif_malloc(sizeof *v->sorted * ACC_LOG);
+  v->per_core = glif_malloc(sizeof *v->per_core * (m->n_cores + 1));
+  if (!v->core || !v->tc || !v->touched || !v->stamp || !v->log || !v->sorted ||
+      !v->per_core || alloc_routers(e) || alloc_cores(e) ||
       sim_cal_init(&v->cal, v->id_host + 1, m->horizon))
     return glif_errf(err, GLIF_ENOMEM, NULL, 0, 0,
                      "out of memory for the event-driven engine (%u routers, %u cores)",
@@ -598,6 +646,9 @@ void sim_ev_destroy(sim_engine *e) {
   glif_free(v->tc);
   glif_free(v->touched);
   glif_free(v->stamp);
+  glif_free(v->log);
+  glif_free(v->sorted);
+  glif_free(v->per_core);
   glif_free(v);
   e->ev = NULL;
 }
