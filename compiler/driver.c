@@ -4,6 +4,8 @@
  */
 #include "compile.h"
 #include "front.h"
+#include "lower.h"
+#include "map.h"
 
 #include <string.h>
 #include <sys/resource.h>
@@ -26,11 +28,11 @@ const cc_pass cc_passes[] = {
     {"fold", cc_pass_fold, cc_dump_net, check_folded},
     {"quantise", cc_pass_quantise, cc_dump_net, check_quantised},
     {"schedule", cc_pass_schedule, cc_dump_net, check_scheduled},
-    {"lower", cc_pass_lower, cc_dump_lowered, NULL},
+    {"lower", cc_pass_lower, cc_dump_lowered, lw_check},
     {"drc", cc_pass_drc, NULL, NULL},
-    {"partition", cc_pass_partition, cc_dump_map, NULL},
-    {"place", cc_pass_place, cc_dump_map, NULL},
-    {"route", cc_pass_route, cc_dump_map, NULL},
+    {"partition", cc_pass_partition, cc_dump_map, map_check},
+    {"place", cc_pass_place, cc_dump_map, map_check},
+    {"route", cc_pass_route, cc_dump_map, map_check},
     {"emit", cc_pass_emit, NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
