@@ -54,7 +54,7 @@ typedef struct ev_acc {
 #define ACC_LOG (1u << 18) /* entries per flush: 3 MiB, a few hundred per core */
 
 typedef struct ev_emit {
-  uint32_t neuron;
+  uint32_t start, count;     /* the neuron's fan-out entries */
   int32_t payload;
   uint64_t ready;            /* first (global) cycle its first packet can be sent */
 } ev_emit;
@@ -367,8 +367,7 @@ static void oe_send(sim_engine *e, uint32_t ci, uint64_t c, uint64_t ready) {
   ev_core *k = &v->core[ci];
   const sim_mcore *mc = &e->m->cores[ci];
   const ev_emit *em = &k->q[k->q_head];
-  const img_neuron *nr = &mc->ic->neurons[em->neuron];
-  const img_fanout *f = &mc->ic->fanout[nr->fanout_start + k->q_entry];
+  const img_fanout *f = &mc->ic->fanout[em->start + k->q_entry];
   sim_packet pk = {.x = f->x, .y = f->y, .axon = f->axon, .dly = f->delay,
                    .graded = (uint8_t)(f->flags & IMG_FAN_GRADED)};
   pk.payload = pk.graded ? em->payload : 0;
@@ -383,10 +382,14 @@ static void oe_send(sim_engine *e, uint32_t ci, uint64_t c, uint64_t ready) {
     if (e->obs->rec_out) e->obs->rec_out(e->obs->ctx, v->h, c - v->base, &pk);
     if (e->obs->rec_local) e->obs->rec_local(e->obs->ctx, v->h, c + 1 - v->base, +1);
   }
-  if (++k->q_entry == nr->fanout_count) {
+  if (++k->q_entry == em->count) {
     k->q_entry = 0;
     k->q_head++;
   }
+  /* the next send comes a cycle later, after the rest of this cycle's events: fetch its
+   * fan-out entry now (the image's tables are far larger than the caches) */
+  if (k->q_head < k->q_len)
+    __builtin_prefetch(&mc->ic->fanout[k->q[k->q_head].start + k->q_entry]);
 }
 
 static void oe_run(sim_engine *e, uint32_t ci, uint64_t c) {
@@ -446,8 +449,9 @@ static void ue_run(sim_engine *e, uint32_t ci) {
     if (!o.emit) continue;
     n->spikes++;
     if (obs && obs->emit) obs->emit(obs->ctx, ci, j, h, i + S - 1, o.payload);
-    if (mc->ic->neurons[j].fanout_count)
-      k->q[k->q_len++] = (ev_emit){j, o.payload, v->base + i + S};
+    const img_neuron *nr = &mc->ic->neurons[j];
+    if (nr->fanout_count)
+      k->q[k->q_len++] = (ev_emit){nr->fanout_start, nr->fanout_count, o.payload, v->base + i + S};
   }
   n->updates += n_act;
   n->ue_busy += n_act + S - 1;

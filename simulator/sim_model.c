@@ -191,6 +191,20 @@ static int map_cores(sim_model *m, glif_err *err) {
   return 0;
 }
 
+/* Non-zero weights of a crossbar row and its largest |w| (branch-free: it vectorises;
+ * this loop reads every crossbar of the image once at load). */
+static uint32_t row_stats(const int8_t *row, uint32_t n, int32_t *wmax) {
+  uint32_t nz = 0;
+  int32_t mx = 0;
+  for (uint32_t j = 0; j < n; j++) {
+    const int32_t w = row[j] < 0 ? -row[j] : row[j];
+    nz += w != 0;
+    mx = w > mx ? w : mx;
+  }
+  *wmax = mx;
+  return nz;
+}
+
 static int derive_columns(const sim_model *m, sim_mcore *mc, glif_err *err) {
   const img_core *c = mc->ic;
   mc->n = c->n_neurons;
@@ -204,14 +218,9 @@ static int derive_columns(const sim_model *m, sim_mcore *mc, glif_err *err) {
     mc->shift[j] = c->groups[c->neurons[j].group].shift;
   mc->wmax = 0;
   for (uint32_t a = 0; a < c->n_axons; a++) {
-    const int8_t *row = c->crossbar + (size_t)a * c->n_neurons;
-    uint32_t nz = 0;
-    for (uint32_t j = 0; j < c->n_neurons; j++) {
-      int32_t w = row[j] < 0 ? -row[j] : row[j];
-      nz += w != 0;
-      if (w > mc->wmax) mc->wmax = w;
-    }
-    mc->nnz[a] = nz;
+    int32_t wmax = 0;
+    mc->nnz[a] = row_stats(c->crossbar + (size_t)a * c->n_neurons, c->n_neurons, &wmax);
+    if (wmax > mc->wmax) mc->wmax = wmax;
   }
   return 0;
 }
