@@ -93,11 +93,13 @@ ok "dumps and stop-after"
 
 # ---- failures: status, message, nothing left behind ----------------------------------
 mkdir "$T/out"
-"$GLIF" compile "$SRC/examples/digits/model.yaml" --arch glif-256 -o "$T/out/chip.img" \
+"$GLIF" arch glif-256 --set mesh.x=4 --set mesh.y=4 --yaml > "$T/mesh4.yaml" \
+  || fail "glif arch --set"
+"$GLIF" compile "$SRC/examples/digits/model.yaml" --arch "$T/mesh4.yaml" -o "$T/out/chip.img" \
   --report "$T/out/compile.json" 2> "$T/err"
 st=$?
 [ $st -eq 1 ] || fail "design-rule failure exit status $st"
-grep -q "model.yaml: error: DRC mesh: the network needs 89 cores, the mesh has 64 (8 x 8)" \
+grep -q "model.yaml: error: DRC mesh: the network needs 51 cores, the mesh has 16 (4 x 4); use an architecture with a mesh of at least 8 x 8" \
   "$T/err" || fail "DRC message: $(cat "$T/err")"
 [ -z "$(ls -A "$T/out")" ] && ok "failed compile leaves nothing" || fail "left: $(ls "$T/out")"
 

@@ -140,7 +140,7 @@ class TestRoundTrip(unittest.TestCase):
         for n in GLIF.NAMES:
             a = np.load(os.path.join(self.dir, "glif1.%s.npy" % n))
             np.testing.assert_allclose(a, torch.sigmoid(getattr(lif, n)).detach().numpy(), rtol=1e-6)
-        self.assertEqual(np.load(os.path.join(self.dir, "glif1.conduct.npy")).shape, (2, 16))
+        self.assertEqual(np.load(os.path.join(self.dir, "glif1.conduct.npy")).shape, (2, 12))
         self.assertTrue(os.path.exists(path))
 
 
