@@ -519,7 +519,9 @@ static void collect_outputs(ref_model *rm) {
     if (p->kind != NRN_READOUT) continue;
     const int64_t hw = (int64_t)p->h * p->w;
     for (int64_t j = 0; j < p->n; j++, k++)
-      rm->out[k] = rm->mode == REF_FIXED ? rp->u[j] * p->unit[j / hw] / rm->T
+      /* u * (unit / T): the dequantisation scale the chip image stores, so the
+       * simulator's outputs equal these bit for bit */
+      rm->out[k] = rm->mode == REF_FIXED ? rp->u[j] * (p->unit[j / hw] / rm->T)
                                          : rp->uf[j] / rm->T;
   }
 }
