@@ -100,31 +100,6 @@ static int parse_args(int argc, char **argv, ref_args *a) {
 
 /* ---- inputs ------------------------------------------------------------------------- */
 
-static int read_labels(const char *path, int64_t n, int64_t n_out, int64_t **out,
-                       glif_err *err) {
-  npy_array a;
-  int rc = npy_read(path, &a, err);
-  if (rc) return rc;
-  if (a.size != n || a.ndim > 1) {
-    char buf[64];
-    rc = glif_errf(err, GLIF_ESHAPE, path, 0, 0, "labels have shape %s, expected [%" PRId64
-                   "] (one per input sample)", npy_shape_str(a.ndim, a.shape, buf, 64), n);
-  }
-  int64_t *y = rc ? NULL : malloc((size_t)n * sizeof *y);
-  if (!rc && !y) rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  for (int64_t i = 0; !rc && i < n; i++) {
-    if (a.data[i] != floor(a.data[i]) || a.data[i] < 0 || a.data[i] >= (double)n_out)
-      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "label %" PRId64 " is %.9g; labels are "
-                     "integer classes 0 .. %" PRId64, i, a.data[i], n_out - 1);
-    else
-      y[i] = (int64_t)a.data[i];
-  }
-  npy_free(&a);
-  if (rc) free(y);
-  else *out = y;
-  return rc;
-}
-
 /* ---- the report ---------------------------------------------------------------------- */
 
 typedef struct run {
@@ -322,7 +297,7 @@ static int setup(run *r, glif_err *err) {
   if (!rc) rc = ref_input_samples(r->ctx.net, &r->x, r->a->input, &r->n_samples, err);
   if (!rc) rc = ref_create(&r->rm, r->ctx.net, &r->ctx.arch, r->a->fl ? REF_FLOAT : REF_FIXED, err);
   if (!rc && r->a->labels)
-    rc = read_labels(r->a->labels, r->n_samples, ref_n_outputs(r->rm), &r->labels, err);
+    rc = npy_read_labels(r->a->labels, r->n_samples, ref_n_outputs(r->rm), &r->labels, err);
   r->spikes_total = rc ? NULL : calloc((size_t)r->ctx.net->n_pops, sizeof(uint64_t));
   if (!rc && !r->spikes_total) rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory");
   if (!rc && r->a->trace &&
@@ -357,7 +332,7 @@ static void cleanup(run *r) {
   cJSON_Delete(r->json);
   ref_destroy(r->rm);
   npy_free(&r->x);
-  free(r->labels), free(r->spikes_total);
+  glif_free(r->labels), free(r->spikes_total);
   if (r->ctx.arena) cc_destroy(&r->ctx);
 }
 

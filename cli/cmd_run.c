@@ -122,33 +122,6 @@ static int parse(int argc, char **argv, run_args *a) {
   return 0;
 }
 
-/* Labels: one integer class per sample, 0 .. n_outputs - 1. */
-static int read_labels(const char *path, int64_t n, uint32_t n_out, int64_t **out,
-                       glif_err *err) {
-  npy_array a;
-  int rc = npy_read(path, &a, err);
-  if (rc) return rc;
-  if (a.size != n || a.ndim > 1) {
-    char buf[64];
-    rc = glif_errf(err, GLIF_ESHAPE, path, 0, 0, "labels have shape %s, expected [%lld] "
-                   "(one per input sample)", npy_shape_str(a.ndim, a.shape, buf, 64),
-                   (long long)n);
-  }
-  int64_t *y = rc ? NULL : glif_malloc(sizeof *y * (size_t)(n ? n : 1));
-  if (!rc && !y) rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  for (int64_t i = 0; !rc && i < n; i++) {
-    if (a.data[i] != floor(a.data[i]) || a.data[i] < 0 || a.data[i] >= (double)n_out)
-      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "label %lld is %.9g; labels are integer "
-                     "classes 0 .. %d", (long long)i, a.data[i], (int)n_out - 1);
-    else
-      y[i] = (int64_t)a.data[i];
-  }
-  npy_free(&a);
-  if (rc) glif_free(y);
-  else *out = y;
-  return rc;
-}
-
 typedef struct run_state {
   img_image *img;
   sim_model *m;
@@ -169,7 +142,7 @@ static int simulate(const run_args *a, run_state *st, glif_err *err) {
   if ((rc = npy_read(a->input, &st->x, err)) ||
       (rc = sim_input_samples(st->m, &st->x, a->input, &st->n, err)))
     return rc;
-  if (a->labels && (rc = read_labels(a->labels, st->n, st->img->n_outputs, &st->labels, err)))
+  if (a->labels && (rc = npy_read_labels(a->labels, st->n, st->img->n_outputs, &st->labels, err)))
     return rc;
   sim_core_factory backend = NULL;
 #ifdef GLIF_HAVE_RTL_BACKEND

@@ -479,26 +479,10 @@ static int parse_top(loader *ld) {
 
 int front_input_samples(const ir_layer *in, int T, const npy_array *a, const char *path,
                         int64_t *n_samples, glif_err *err) {
-  int64_t want[4];
-  int nd = 0;
-  if (in->encoding == IR_ENC_SPIKES) want[nd++] = T;
-  want[nd++] = in->c;
-  if (in->h != 1 || in->w != 1 || a->ndim == nd + 2 || a->ndim == nd + 3)
-    want[nd++] = in->h, want[nd++] = in->w;
-  int batch = a->ndim == nd + 1;
-  int ok = a->ndim == nd || batch;
-  for (int i = 0; ok && i < nd; i++) ok = a->shape[i + batch] == want[i];
-  if (ok && (!batch || a->shape[0] >= 1)) {
-    *n_samples = batch ? a->shape[0] : 1;
-    return 0;
-  }
-  char got[128], one[128];
-  return glif_errf(err, GLIF_ESHAPE, path, 0, 0,
-                   "array shape %s does not fit input layer '%s' (%s encoding): give one "
-                   "sample %s or a batch [N, ...] of them",
-                   npy_shape_str(a->ndim, a->shape, got, sizeof got), in->name,
-                   in->encoding == IR_ENC_SPIKES ? "spikes" : "direct",
-                   npy_shape_str(nd, want, one, sizeof one));
+  char what[160];
+  snprintf(what, sizeof what, "input layer '%s'", in->name);
+  return npy_samples(a, in->encoding == IR_ENC_SPIKES, T, in->c, in->h, in->w, path, what,
+                     n_samples, err);
 }
 
 static int load_calib(cc_ctx *ctx, const ir_layer *in, glif_err *err) {

@@ -259,10 +259,7 @@ void ref_destroy(ref_model *rm) {
 
 int32_t ref_input_payload(const ir_pop *in, double x) {
   if (in->payload_bits < 2) return x != 0; /* a spike-encoded input: binary */
-  const double lim = (double)(((int64_t)1 << (in->payload_bits - 1)) - 1);
-  double q = front_round(x / in->in_scale);
-  q = q > lim ? lim : q < -lim ? -lim : q;
-  return (int32_t)q;
+  return nrn_payload(x, in->in_scale, (unsigned)in->payload_bits);
 }
 
 static int begin_direct(ref_model *rm, const double *x, glif_err *err) {

@@ -94,26 +94,8 @@ static int synthetic(dse_sweep *sw, const cc_ctx *ctx, glif_err *err) {
 }
 
 static int read_labels(dse_sweep *sw, int64_t n_file, int64_t n_out, glif_err *err) {
-  npy_array a;
-  int rc = npy_read(sw->o.labels_path, &a, err);
-  if (rc) return rc;
-  char buf[64];
-  if (a.ndim > 1 || a.size != n_file)
-    rc = glif_errf(err, GLIF_ESHAPE, sw->o.labels_path, 0, 0, "labels have shape %s, the "
-                   "input has %lld samples - give one integer class per sample",
-                   npy_shape_str(a.ndim, a.shape, buf, 64), (long long)n_file);
-  if (!rc && !(sw->labels = glif_malloc(sizeof *sw->labels * (size_t)sw->n_samples)))
-    rc = glif_errf(err, GLIF_ENOMEM, NULL, 0, 0, "out of memory");
-  for (int64_t i = 0; !rc && i < sw->n_samples; i++) {
-    const double v = a.data[i];
-    if (v != floor(v) || v < 0 || v >= (double)n_out)
-      rc = glif_errf(err, GLIF_ERANGE, sw->o.labels_path, 0, 0, "label %lld is %.9g; labels "
-                     "are integer classes 0 .. %lld", (long long)i, v, (long long)n_out - 1);
-    else
-      sw->labels[i] = (int64_t)v;
-  }
-  npy_free(&a);
-  return rc;
+  /* all of the file's labels are checked; the sweep uses the first n_samples */
+  return npy_read_labels(sw->o.labels_path, n_file, n_out, &sw->labels, err);
 }
 
 static int64_t n_outputs(const ir_net *net) {

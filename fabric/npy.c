@@ -470,3 +470,53 @@ int npy_write(const char *path, int dtype, int ndim, const int64_t *shape,
   glif_free(tmp);
   return rc;
 }
+
+int npy_samples(const npy_array *a, int spikes, int T, int64_t c, int64_t h, int64_t w,
+                const char *path, const char *what, int64_t *n_samples, glif_err *err) {
+  int64_t want[4];
+  int nd = 0;
+  if (spikes) want[nd++] = T;
+  want[nd++] = c;
+  if (h != 1 || w != 1 || a->ndim == nd + 2 || a->ndim == nd + 3)
+    want[nd++] = h, want[nd++] = w;
+  const int batch = a->ndim == nd + 1;
+  int ok = a->ndim == nd || batch;
+  for (int i = 0; ok && i < nd; i++) ok = a->shape[i + batch] == want[i];
+  if (ok && (!batch || a->shape[0] >= 1)) {
+    *n_samples = batch ? a->shape[0] : 1;
+    return 0;
+  }
+  char got[128], one[128];
+  return glif_errf(err, GLIF_ESHAPE, path, 0, 0,
+                   "array shape %s does not fit %s (%s encoding): give one sample %s or "
+                   "a batch [N, ...] of them",
+                   npy_shape_str(a->ndim, a->shape, got, sizeof got), what,
+                   spikes ? "spikes" : "direct", npy_shape_str(nd, want, one, sizeof one));
+}
+
+int npy_read_labels(const char *path, int64_t n, int64_t n_classes, int64_t **out,
+                    glif_err *err) {
+  npy_array a;
+  int rc = npy_read(path, &a, err);
+  if (rc) return rc;
+  if (a.size != n || a.ndim > 1) {
+    char buf[64];
+    rc = glif_errf(err, GLIF_ESHAPE, path, 0, 0, "labels have shape %s, expected [%lld] "
+                   "(one per input sample)", npy_shape_str(a.ndim, a.shape, buf, 64),
+                   (long long)n);
+  }
+  int64_t *y = rc ? NULL : glif_malloc(sizeof *y * (size_t)(n ? n : 1));
+  if (!rc && !y) rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
+  for (int64_t i = 0; !rc && i < n; i++) {
+    const double v = a.data[i];
+    if (v != floor(v) || v < 0 || v >= (double)n_classes)
+      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "label %lld is %.9g; labels are "
+                     "integer classes 0 .. %lld", (long long)i, v, (long long)n_classes - 1);
+    else
+      y[i] = (int64_t)v;
+  }
+  npy_free(&a);
+  if (rc) glif_free(y);
+  else *out = y;
+  return rc;
+}

@@ -39,6 +39,20 @@ void npy_free(npy_array *a);
 int npy_write(const char *path, int dtype, int ndim, const int64_t *shape,
               const double *data, glif_err *err);
 
+/* The input-array rule of `glif run`, `glif reference` and --calibrate: one sample is
+ * [C,H,W] for direct encoding and [T,C,H,W] for spikes encoding (vectors, H = W = 1,
+ * may leave out H and W), and a batch adds a leading sample axis. *n_samples gets N
+ * (1 without the batch axis). GLIF_ESHAPE names `what` (e.g. "input layer 'x'"), the
+ * encoding, the expected and the given shape. */
+int npy_samples(const npy_array *a, int spikes, int T, int64_t c, int64_t h, int64_t w,
+                const char *path, const char *what, int64_t *n_samples, glif_err *err);
+
+/* Class labels: a [n] (or scalar when n = 1) array of integers 0 .. n_classes - 1, one
+ * per input sample. *out receives n int64 values (glif_free them). GLIF_ESHAPE for
+ * another count, GLIF_ERANGE naming the first label that is not a class. */
+int npy_read_labels(const char *path, int64_t n, int64_t n_classes, int64_t **out,
+                    glif_err *err);
+
 /* "[3, 32, 32]" into buf. */
 const char *npy_shape_str(int ndim, const int64_t *shape, char *buf, int len);
 

@@ -22,6 +22,7 @@
 #ifndef GLIF_NRN_H
 #define GLIF_NRN_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -85,6 +86,15 @@ static inline int64_t nrn_mul(int64_t a, uint32_t c, unsigned f_bits) {
   const int64_t p = a * (int64_t)c + ((int64_t)1 << (f_bits - 1));
   /* floor division by 2^F, written without shifting a negative value */
   return p >= 0 ? p >> f_bits : -(((-p) + ((int64_t)1 << f_bits) - 1) >> f_bits);
+}
+
+/* A real input value as a graded payload of `bits` bits (host input, DESIGN section 3):
+ * round_half_away(x / scale) clamped to +-(2^(bits-1) - 1). The golden model and the
+ * simulator's I/O port both quantise inputs with this function. */
+static inline int32_t nrn_payload(double x, double scale, unsigned bits) {
+  const double lim = (double)(((int64_t)1 << (bits - 1)) - 1);
+  const double q = round(x / scale);
+  return (int32_t)(q > lim ? lim : q < -lim ? -lim : q);
 }
 
 /* One fixed-point GLIF step. Pure: same inputs, same outputs. */

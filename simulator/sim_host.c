@@ -65,13 +65,11 @@ static int bad_value(const double *x, int64_t i, glif_err *err) {
 
 static int fill_direct(sim_host *h, const img_input *in, uint32_t T, const double *x,
                        glif_err *err) {
-  const double lim = (double)(((int64_t)1 << (in->payload_bits - 1)) - 1);
   uint32_t k = 0;
   for (uint32_t i = 0; i < in->n_inputs; i++) {
     if (!isfinite(x[i])) return bad_value(x, i, err);
-    double q = round(x[i] / in->scale);
-    q = q > lim ? lim : q < -lim ? -lim : q;
-    if (q != 0.0) k = put_element(h, in, i, (int32_t)q, k);
+    const int32_t q = nrn_payload(x[i], in->scale, in->payload_bits);
+    if (q != 0) k = put_element(h, in, i, q, k);
   }
   for (uint32_t t = 0; t <= T; t++) h->off[t] = t ? k : 0;
   h->repeat = 1;
@@ -108,26 +106,6 @@ int sim_host_fill(sim_host *h, const sim_model *m, const double *sample, glif_er
 int sim_input_samples(const sim_model *m, const npy_array *a, const char *path,
                       int64_t *n_samples, glif_err *err) {
   const img_input *in = &m->img->input;
-  const int spikes = in->encoding == IMG_ENC_SPIKES;
-  int64_t want[4];
-  int nd = 0;
-  if (spikes) want[nd++] = m->img->T;
-  want[nd++] = in->c;
-  if (in->h != 1 || in->w != 1 || a->ndim == nd + 2 || a->ndim == nd + 3) {
-    want[nd++] = in->h;
-    want[nd++] = in->w;
-  }
-  const int batch = a->ndim == nd + 1;
-  int ok = a->ndim == nd || batch;
-  for (int i = 0; ok && i < nd; i++) ok = a->shape[i + batch] == want[i];
-  if (ok && (!batch || a->shape[0] >= 1)) {
-    *n_samples = batch ? a->shape[0] : 1;
-    return 0;
-  }
-  char got[128], one[128];
-  return glif_errf(err, GLIF_ESHAPE, path, 0, 0,
-                   "array shape %s does not fit the chip's input (%s encoding): give one "
-                   "sample %s or a batch [N, ...] of them",
-                   npy_shape_str(a->ndim, a->shape, got, sizeof got),
-                   spikes ? "spikes" : "direct", npy_shape_str(nd, want, one, sizeof one));
+  return npy_samples(a, in->encoding == IMG_ENC_SPIKES, (int)m->img->T, in->c, in->h,
+                     in->w, path, "the chip's input", n_samples, err);
 }
