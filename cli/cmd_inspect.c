@@ -14,7 +14,9 @@
  *              the layers it holds;
  *   per layer  kind, first tick, neurons, cores;
  *   totals     the same summed, utilisation over the used cores and over the chip.
- * Field names of the JSON are a stable interface, documented in docs/chip-image.md.
+ * With --run RUN.json it also draws the traffic a simulation of the image measured
+ * (inspect_traffic.c). Field names of the JSON are a stable interface, documented in
+ * docs/chip-image.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,12 +29,11 @@
 #include "../fabric/image.h"
 #include "../fabric/mem.h"
 #include "cli.h"
-
-#define MAP_MAX 64 /* a map shows at most this many characters per row */
+#include "inspect.h"
 
 typedef struct inspect_opts {
   int json, cores, ascii;
-  const char *path, *picture;
+  const char *path, *picture, *run;
 } inspect_opts;
 
 typedef struct core_stat {
@@ -55,6 +56,10 @@ typedef struct stats {
 
 static const char *const kind_names[] = {"spiking", "readout", "relay"};
 
+/* Map shades from empty to full: Unicode blocks, or ASCII for other locales. */
+static const char *const shade_uni[] = {"\u00b7", "\u2591", "\u2592", "\u2593", "\u2588"};
+static const char *const shade_ascii[] = {".", "-", "+", "*", "#"};
+
 static const char *kind_name(uint32_t k) { return k <= NRN_RELAY ? kind_names[k] : "?"; }
 
 static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
@@ -65,7 +70,8 @@ static uint32_t dist(uint32_t a, uint32_t b) { return a > b ? a - b : b - a; }
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: glif inspect [--json] [--cores] [--ascii] [--picture FILE.svg] CHIP.img\n\n"
+          "usage: glif inspect [--json] [--cores] [--ascii] [--picture FILE.svg]\n"
+          "                    [--run RUN.json] CHIP.img\n\n"
           "Shows what a chip image holds and how it uses the fabric: the model, the\n"
           "architecture, T and ticks, the layers with their first tick, neurons and\n"
           "cores, utilisation totals, and maps of the mesh (neuron utilisation per core,\n"
@@ -76,6 +82,9 @@ static void usage(FILE *out) {
           "  --cores          add a per-core table to the terminal summary\n"
           "  --ascii          draw the maps with ASCII characters only\n"
           "  --picture FILE   also write an SVG heat map of the mesh to FILE\n"
+          "  --run RUN.json   also draw the traffic a simulation measured: the report\n"
+          "                   of 'glif run CHIP.img --report RUN.json' (packets over\n"
+          "                   links, contention and energy per core, busiest links)\n"
           "  -h, --help       show this help\n\n"
           "exit status: 0 valid image, 1 unreadable or invalid image, 2 bad usage\n");
 }
@@ -103,6 +112,9 @@ static int parse_args(int argc, char **argv, inspect_opts *o) {
     } else if (!strcmp(a, "--picture")) {
       if (i + 1 >= argc) return bad_usage("%s needs a file name (an .svg)", a);
       o->picture = argv[++i];
+    } else if (!strcmp(a, "--run")) {
+      if (i + 1 >= argc) return bad_usage("%s needs a run report (glif run --report)", a);
+      o->run = argv[++i];
     } else if (a[0] == '-' && a[1]) {
       return bad_usage("unknown option '%s'", a);
     } else if (o->path) {
@@ -297,7 +309,7 @@ static void print_cores(const stats *s) {
 /* ---- maps ------------------------------------------------------------------------------ */
 
 /* Cores per map character along each axis: 1 up to MAP_MAX, then blocks. */
-static uint32_t block_of(const glif_arch *a) {
+uint32_t inspect_block_of(const glif_arch *a) {
   uint32_t m = a->mesh_x > a->mesh_y ? a->mesh_x : a->mesh_y;
   return (m + MAP_MAX - 1) / MAP_MAX;
 }
@@ -324,7 +336,7 @@ static int level_of(uint64_t neurons, uint64_t capacity, uint32_t present) {
 
 /* Column labels: a digit per column for narrow maps, else the core x of every tenth
  * character. */
-static void map_axis(const glif_arch *a, uint32_t b) {
+void inspect_map_axis(const glif_arch *a, uint32_t b) {
   const uint32_t cols = (a->mesh_x + b - 1) / b; /* at most MAP_MAX */
   char line[MAP_MAX + 16];
   uint32_t end = 0;
@@ -340,14 +352,12 @@ static void map_axis(const glif_arch *a, uint32_t b) {
 }
 
 static void print_util_map(const img_image *img, int ascii) {
-  static const char *const uni[] = {"\u00b7", "\u2591", "\u2592", "\u2593", "\u2588"};
-  static const char *const asc[] = {".", "-", "+", "*", "#"};
-  const char *const *ch = ascii ? asc : uni;
+  const char *const *ch = ascii ? shade_ascii : shade_uni;
   const glif_arch *a = &img->arch;
-  const uint32_t b = block_of(a);
+  const uint32_t b = inspect_block_of(a);
   printf("neuron utilisation per core (x grows east, y south; > marks the I/O port)\n");
   if (b > 1) printf("(each character is a block of %u x %u cores)\n", b, b);
-  map_axis(a, b);
+  inspect_map_axis(a, b);
   for (uint32_t y = 0; y < a->mesh_y; y += b) {
     printf("  %c%3u ", a->io_y >= y && a->io_y < y + b ? '>' : ' ', y % 1000);
     for (uint32_t x = 0; x < a->mesh_x; x += b) {
@@ -372,9 +382,9 @@ static char layer_letter(uint32_t l) {
 static void print_layer_map(const stats *s) {
   const img_image *img = s->img;
   const glif_arch *a = &img->arch;
-  if (block_of(a) > 1) return; /* one letter per core only when the mesh fits */
+  if (inspect_block_of(a) > 1) return; /* one letter per core only when the mesh fits */
   printf("layer held by each core (. unused)\n");
-  map_axis(a, 1);
+  inspect_map_axis(a, 1);
   for (uint32_t y = 0; y < a->mesh_y; y++) {
     printf("  %c%3u ", a->io_y == y ? '>' : ' ', y % 1000);
     for (uint32_t x = 0; x < a->mesh_x; x++) {
@@ -404,7 +414,7 @@ static int want_ascii(void) {
   return 1;
 }
 
-static int print_text(const stats *s, const inspect_opts *o) {
+static int print_text(const stats *s, const inspect_opts *o, const inspect_traffic *t) {
   print_header(s->img, o->path);
   print_layers(s);
   print_totals(s);
@@ -412,6 +422,7 @@ static int print_text(const stats *s, const inspect_opts *o) {
   int ascii = o->ascii || want_ascii();
   print_util_map(s->img, ascii);
   print_layer_map(s);
+  if (t) inspect_traffic_print(t, s->img, ascii ? shade_ascii : shade_uni);
   return fflush(stdout) ? 1 : 0;
 }
 
@@ -526,7 +537,7 @@ static void json_core(cJSON *arr, const stats *s, uint32_t i) {
   cJSON_AddNumberToObject(j, "hops", (double)cs->hops);
 }
 
-static cJSON *json_build(const stats *s, const char *path) {
+static cJSON *json_build(const stats *s, const char *path, const inspect_traffic *t) {
   const img_image *img = s->img;
   cJSON *root = cJSON_CreateObject();
   if (!root) return NULL;
@@ -545,11 +556,12 @@ static cJSON *json_build(const stats *s, const char *path) {
   json_totals(root, s);
   cJSON *arr = cJSON_AddArrayToObject(root, "cores");
   for (uint32_t i = 0; arr && i < img->n_cores; i++) json_core(arr, s, i);
+  if (t) inspect_traffic_json(root, t, img);
   return root;
 }
 
-static int print_json(const stats *s, const char *path) {
-  cJSON *root = json_build(s, path);
+static int print_json(const stats *s, const char *path, const inspect_traffic *t) {
+  cJSON *root = json_build(s, path, t);
   char *text = root ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text) {
@@ -675,15 +687,24 @@ int cmd_inspect(int argc, char **argv) {
   glif_err err;
   glif_err_clear(&err);
   if (img_read(o.path, &img, &err)) return cli_fail(&err);
+  inspect_traffic traffic, *t = NULL;
+  if (o.run) {
+    if (inspect_traffic_load(o.run, img, &traffic, &err)) {
+      img_free(img);
+      return cli_fail(&err);
+    }
+    t = &traffic;
+  }
   stats s;
   if (stats_build(&s, img)) {
     fprintf(stderr, "glif inspect: out of memory\n");
     rc = 1;
   } else {
-    rc = o.json ? print_json(&s, o.path) : print_text(&s, &o);
+    rc = o.json ? print_json(&s, o.path, t) : print_text(&s, &o, t);
     if (!rc && o.picture) rc = write_picture(&s, o.picture);
   }
   stats_free(&s);
+  if (t) inspect_traffic_free(t);
   img_free(img);
   return rc;
 }

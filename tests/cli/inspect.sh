@@ -155,6 +155,37 @@ run 1 inspect "$TMP/missing.img"
 has err "cannot open the chip image"
 [ -s "$TMP/out" ] && fail "nothing goes to stdout for a bad image"
 
+# ---- measured traffic: --run with the report of a simulation of the image ------------------
+D=$SRC/examples/tiny/residual
+"$GLIF" compile "$D/model.yaml" -o "$TMP/res.img" --quiet || fail "compile the residual example"
+"$GLIF" run "$TMP/res.img" --input "$D/input.npy" --report "$TMP/run.json" --quiet \
+  || fail "run the residual example"
+LC_ALL=C run 0 inspect "$TMP/res.img" --run "$TMP/run.json"
+has out "measured traffic ($TMP/run.json: 3 samples; per inference:"
+has out "packets each router sends over its links, per inference"
+has out "cycles packets wait in each router (contention), per inference"
+has out "energy of each core and its router, per inference"
+has out "busiest links (packets over the whole run)"
+run 0 inspect "$TMP/res.img" --run "$TMP/run.json" --json
+python3 - "$TMP/out" "$TMP/run.json" <<'EOF' || fail "--json traffic differs from the run report"
+import json, sys
+t = json.load(open(sys.argv[1]))["traffic"]
+r = json.load(open(sys.argv[2]))
+n = r["samples"]  # 3: the figures are per inference
+assert t["samples"] == n == 3
+assert abs(n * sum(p["hops"] for p in t["positions"]) - r["totals"]["counts"]["hops"]) < 1e-6
+assert abs(n * sum(p["router_stalls"] for p in t["positions"]) -
+           r["totals"]["counts"]["router_stalls"]) < 1e-6
+assert abs(n * t["energy_pj_per_inference"] - r["totals"]["energy_pj"]["total"]) < 1e-6
+assert r["totals"]["counts"]["hops"] > 0
+EOF
+run 1 inspect "$IMG" --run "$TMP/run.json"
+has err "the run report is of another image (model 'tiny-residual'"
+echo "{" >"$TMP/bad.json"
+run 1 inspect "$TMP/res.img" --run "$TMP/bad.json"
+has err "not valid JSON"
+run 2 inspect "$TMP/res.img" --run
+
 # ---- usage ---------------------------------------------------------------------------------
 run 0 inspect --help
 has out "usage: glif inspect"
