@@ -28,6 +28,7 @@
 
 #include "../fabric/image.h"
 #include "../fabric/mem.h"
+#include "../fabric/ofile.h"
 #include "cli.h"
 #include "inspect.h"
 
@@ -655,26 +656,13 @@ static void svg_body(FILE *f, const stats *s) {
 
 /* Written to a temporary file beside the target and renamed: no partial picture. */
 static int write_picture(const stats *s, const char *path) {
-  size_t n = strlen(path) + 32;
-  char *tmp = glif_malloc(n);
-  if (!tmp) return fprintf(stderr, "glif inspect: out of memory\n"), 1;
-  snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp), rc = 0;
-  FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-  if (f) {
-    svg_body(f, s);
-    rc = ferror(f) | fclose(f);
-    if (!rc) rc = rename(tmp, path);
+  glif_ofile o;
+  glif_err err;
+  if (!glif_ofile_open(&o, path, "the picture", &err)) {
+    svg_body(o.f, s);
+    if (!glif_ofile_commit(&o, "the picture", &err)) return 0;
   }
-  if (!f || rc) {
-    fprintf(stderr, "%s: error: cannot write the picture (%s) - check the directory "
-            "exists and is writable\n", path, strerror(errno));
-    if (fd >= 0 && !f) close(fd);
-    if (fd >= 0) unlink(tmp);
-    rc = 1;
-  }
-  glif_free(tmp);
-  return rc;
+  return cli_fail(&err);
 }
 
 /* ---- the command ------------------------------------------------------------------------- */

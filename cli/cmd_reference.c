@@ -25,15 +25,8 @@
 
 #include "../compiler/compile.h"
 #include "../compiler/reference.h"
+#include "../fabric/ofile.h"
 #include "cli.h"
-
-/* The process umask (read by setting and restoring it): files we create by mkstemp get
- * the permissions open(2) would have given them. */
-static mode_t current_umask(void) {
-  const mode_t m = umask(0);
-  umask(m);
-  return m;
-}
 
 typedef struct ref_args {
   const char *model, *arch, *input, *trace, *labels, *json, *calibrate, *dump;
@@ -236,26 +229,9 @@ static void json_summary(run *r) {
 
 static int write_json(run *r, glif_err *err) {
   char *text = cJSON_Print(r->json);
-  char *tmp = malloc(strlen(r->a->json) + 16);
-  int fd = -1, rc = 0;
-  if (!text || !tmp) rc = glif_errf(err, GLIF_ENOMEM, r->a->json, 0, 0, "out of memory");
-  if (!rc) {
-    sprintf(tmp, "%s.tmp.XXXXXX", r->a->json);
-    fd = mkstemp(tmp);
-    if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
-  }
-  FILE *f = rc || fd < 0 ? NULL : fdopen(fd, "w");
-  if (!rc && !f) rc = glif_errf(err, GLIF_EIO, r->a->json, 0, 0, "cannot create: %s", strerror(errno));
-  if (f) {
-    int bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, r->a->json))
-      rc = glif_errf(err, GLIF_EIO, r->a->json, 0, 0, "cannot write: %s", strerror(errno));
-  } else if (fd >= 0) {
-    close(fd);
-  }
-  if (rc && tmp && fd >= 0) unlink(tmp);
-  free(text), free(tmp);
+  if (!text) return glif_errf(err, GLIF_ENOMEM, r->a->json, 0, 0, "out of memory");
+  int rc = glif_ofile_write_text(r->a->json, "the report", text, err);
+  free(text);
   return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fabric/ofile.h"
 #include "dse_sweep.h"
 
 /* When a column has a value. */
@@ -256,29 +257,12 @@ int dse_json_print(FILE *f, const dse_sweep *sw, const dse_row *rows, int64_t n,
 /* ---- writing files atomically ------------------------------------------------------------------ */
 
 int dse_write_atomic(const char *path, dse_writer_fn fn, void *ctx, glif_err *err) {
-  size_t n = strlen(path) + 32;
-  char *tmp = glif_malloc(n);
-  if (!tmp) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd >= 0) { /* mkstemp makes 0600: give the file the permissions of the umask */
-    const mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+  glif_ofile o;
+  int rc = glif_ofile_open(&o, path, "the output", err);
+  if (rc) return rc;
+  if ((rc = fn(o.f, ctx, err))) {
+    glif_ofile_abort(&o);
+    return rc;
   }
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    const int e = errno;
-    if (fd >= 0) close(fd), unlink(tmp);
-    glif_free(tmp);
-    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot create the output (%s) - check that "
-                     "the folder exists and is writable", strerror(e));
-  }
-  int rc = fn(f, ctx, err);
-  if (fclose(f) && !rc) rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot write the output (%s)", strerror(errno));
-  if (!rc && rename(tmp, path))
-    rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot rename the output into place (%s)", strerror(errno));
-  if (rc) unlink(tmp);
-  glif_free(tmp);
-  return rc;
+  return glif_ofile_commit(&o, "the output", err);
 }

@@ -26,6 +26,7 @@
 
 #include "image_int.h"
 #include "mem.h"
+#include "ofile.h"
 
 #define BUF_SIZE ((size_t)1 << 20)
 #define CRC_CHUNK ((size_t)1 << 30) /* crc32() takes a uInt length */
@@ -228,9 +229,9 @@ static int make_temp(img_writer *w) {
                      "cannot create a temporary file beside %s (%s) - check that the "
                      "directory exists and is writable", w->path, strerror(e));
   }
-  mode_t mask = umask(0); /* mkstemp makes 0600; give the image the usual mode */
-  umask(mask);
-  if (fchmod(w->fd, 0666 & ~mask) != 0) return io_fail(w, "setting the mode of");
+  /* mkstemp makes 0600; give the image the usual mode (the image streams through a raw
+   * descriptor with seeks back to the directory, so it does not use glif_ofile) */
+  if (fchmod(w->fd, 0666 & ~(mode_t)glif_umask()) != 0) return io_fail(w, "setting the mode of");
   return 0;
 }
 

@@ -27,14 +27,7 @@
 #include <unistd.h>
 
 #include "mem.h"
-
-/* The process umask (read by setting and restoring it): files we create by mkstemp get
- * the permissions open(2) would have given them. */
-static mode_t current_umask(void) {
-  const mode_t m = umask(0);
-  umask(m);
-  return m;
-}
+#include "ofile.h"
 
 #define MAGIC "\x93NUMPY"
 #define MAGIC_LEN 6
@@ -446,29 +439,16 @@ int npy_write(const char *path, int dtype, int ndim, const int64_t *shape,
   pre[6] = (unsigned char)major;
   pre[7] = 0;
   put_le(pre + 8, (uint64_t)hlen, major == 1 ? 2 : 4);
-  char *tmp = glif_malloc(strlen(path) + 16);
-  if (!tmp) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  sprintf(tmp, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
-  FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-  if (!f) {
-    rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot create a file beside it: %s",
-                   strerror(errno));
-    if (fd >= 0) close(fd), unlink(tmp);
-    glif_free(tmp);
-    return rc;
+  glif_ofile o;
+  if ((rc = glif_ofile_open(&o, path, "the array", err))) return rc;
+  const int bad = fwrite(pre, 1, major == 1 ? 10 : 12, o.f) != (size_t)(major == 1 ? 10 : 12) ||
+                  fwrite(text, 1, (size_t)hlen, o.f) != (size_t)hlen ||
+                  write_body(o.f, dtype, data, size);
+  if (bad) {
+    glif_ofile_abort(&o);
+    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot write the array (%s)", strerror(errno));
   }
-  int bad = fwrite(pre, 1, major == 1 ? 10 : 12, f) != (size_t)(major == 1 ? 10 : 12) ||
-            fwrite(text, 1, (size_t)hlen, f) != (size_t)hlen ||
-            write_body(f, dtype, data, size);
-  bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path)) {
-    rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    unlink(tmp);
-  }
-  glif_free(tmp);
-  return rc;
+  return glif_ofile_commit(&o, "the array", err);
 }
 
 int npy_samples(const npy_array *a, int spikes, int T, int64_t c, int64_t h, int64_t w,

@@ -13,27 +13,16 @@
  * in the wrong place. Output goes to a temporary file beside the target, renamed into
  * place by trace_close; trace_abort and every failure remove it.
  */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen */
 #include "trace.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mem.h"
 #include "nrn.h"
-
-/* The process umask (read by setting and restoring it): files we create by mkstemp get
- * the permissions open(2) would have given them. */
-static mode_t current_umask(void) {
-  const mode_t m = umask(0);
-  umask(m);
-  return m;
-}
+#include "ofile.h"
 
 typedef struct tlayer {
   uint32_t n;  /* neurons */
@@ -41,8 +30,8 @@ typedef struct tlayer {
 } tlayer;
 
 struct trace_writer {
-  FILE *f;
-  char *path, *tmp;
+  glif_ofile out;      /* the file being written (renamed into place by trace_close) */
+  FILE *f;             /* out.f */
   int T;               /* logical steps, >= 1 */
   int n_layers, cap;
   tlayer *layers;
@@ -64,28 +53,7 @@ static void put_name(FILE *f, const char *s, int keep_spaces) {
 
 static void free_writer(trace_writer *tw) {
   glif_free(tw->layers);
-  glif_free(tw->path);
-  glif_free(tw->tmp);
   glif_free(tw);
-}
-
-static int open_tmp(trace_writer *tw, const char *path, glif_err *err) {
-  tw->path = glif_strdup(path);
-  tw->tmp = glif_malloc(strlen(path) + 16);
-  if (!tw->path || !tw->tmp)
-    return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory opening the trace");
-  sprintf(tw->tmp, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tw->tmp);
-  if (fd >= 0) fchmod(fd, 0666 & ~current_umask()); /* mkstemp made it 0600 */
-  if (fd >= 0 && !(tw->f = fdopen(fd, "w"))) {
-    close(fd);
-    unlink(tw->tmp);
-  }
-  if (!tw->f)
-    return glif_errf(err, GLIF_EIO, path, 0, 0,
-                     "cannot create the trace (a temporary file beside it): %s - check "
-                     "that the folder exists and is writable", strerror(errno));
-  return 0;
 }
 
 int trace_open(trace_writer **out, const char *path, const char *model_name, int T,
@@ -96,11 +64,12 @@ int trace_open(trace_writer **out, const char *path, const char *model_name, int
   trace_writer *tw = glif_calloc(1, sizeof *tw);
   if (!tw) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory opening the trace");
   tw->T = T;
-  int rc = open_tmp(tw, path, err);
+  int rc = glif_ofile_open(&tw->out, path, "the trace", err);
   if (rc) {
     free_writer(tw);
     return rc;
   }
+  tw->f = tw->out.f;
   fprintf(tw->f, "glif-trace 1\nmodel ");
   put_name(tw->f, model_name ? model_name : "", 1);
   fprintf(tw->f, "\nT %d\n", T);
@@ -213,25 +182,21 @@ int trace_sample_end(trace_writer *tw) {
 
 int trace_close(trace_writer *tw, glif_err *err) {
   if (!tw) return glif_errf(err, GLIF_EINTERNAL, NULL, 0, 0, "trace_close: no writer");
-  int misuse = tw->failed || tw->in_sample;
-  int bad = ferror(tw->f) != 0;
-  bad |= fclose(tw->f) != 0;
   int rc = 0;
-  if (misuse)
-    rc = glif_errf(err, GLIF_EINTERNAL, tw->path, 0, 0,
+  if (tw->failed || tw->in_sample) {
+    rc = glif_errf(err, GLIF_EINTERNAL, tw->out.path, 0, 0,
                    "trace calls out of order (a layer or step skipped or repeated, or a "
                    "sample not ended) - this is a bug in the caller");
-  else if (bad || rename(tw->tmp, tw->path))
-    rc = glif_errf(err, GLIF_EIO, tw->path, 0, 0, "cannot write the trace: %s",
-                   strerror(errno));
-  if (rc) unlink(tw->tmp);
+    glif_ofile_abort(&tw->out);
+  } else {
+    rc = glif_ofile_commit(&tw->out, "the trace", err);
+  }
   free_writer(tw);
   return rc;
 }
 
 void trace_abort(trace_writer *tw) {
   if (!tw) return;
-  fclose(tw->f);
-  unlink(tw->tmp);
+  glif_ofile_abort(&tw->out);
   free_writer(tw);
 }

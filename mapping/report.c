@@ -12,11 +12,11 @@
 #include "map.h"
 
 #include <cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "../fabric/ofile.h"
 
 static void *hook_malloc(size_t n) { return glif_malloc(n); }
 static void hook_free(void *p) { glif_free(p); }
@@ -187,25 +187,6 @@ static cJSON *report_json(const cc_ctx *ctx, int with_timing) {
   return root;
 }
 
-/* Writes text to path through a temporary file beside it. */
-static int write_atomic(const char *path, const char *text, glif_err *err) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0)
-    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot create the report (%s) - check "
-                     "that the folder exists and is writable", strerror(errno));
-  FILE *f = fdopen(fd, "w");
-  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-  ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
-  if (!ok || rename(tmp, path)) {
-    unlink(tmp);
-    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot write the report (%s)",
-                     strerror(errno));
-  }
-  return 0;
-}
-
 int map_write_report(const cc_ctx *ctx, const char *path, int with_timing, glif_err *err) {
   cJSON_Hooks hooks = {hook_malloc, hook_free};
   cJSON_InitHooks(&hooks);
@@ -213,7 +194,7 @@ int map_write_report(const cc_ctx *ctx, const char *path, int with_timing, glif_
   char *text = root ? cJSON_Print(root) : NULL;
   cJSON_Delete(root);
   if (!text) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory writing the report");
-  int rc = write_atomic(path, text, err);
+  int rc = glif_ofile_write_text(path, "the report", text, err);
   glif_free(text);
   return rc;
 }

@@ -46,7 +46,7 @@ typedef struct brun {
   atomic_int failed;
   trace_writer *tw;
   sim_vcd *vcd;
-  sim_file rec, rep;
+  glif_ofile rec, rep;
 } brun;
 
 /* ---- one sample ------------------------------------------------------------------------- */
@@ -162,7 +162,9 @@ static int write_block(brun *run, glif_err *err) {
 static int open_outputs(brun *run, glif_err *err) {
   const sim_batch_opts *o = run->o;
   int rc;
-  if (o->report_path && (rc = sim_file_open(&run->rep, o->report_path, err))) return rc;
+  if (o->report_path &&
+      (rc = glif_ofile_open(&run->rep, o->report_path, "the report", err)))
+    return rc;
   if (o->trace_path) {
     if ((rc = trace_open(&run->tw, o->trace_path, run->m->img->model_name,
                          (int)run->m->img->T, err)))
@@ -172,7 +174,7 @@ static int open_outputs(brun *run, glif_err *err) {
   }
   if (o->vcd_path && (rc = sim_vcd_open(&run->vcd, o->vcd_path, &run->l, err))) return rc;
   if (o->record_path) {
-    if ((rc = sim_file_open(&run->rec, o->record_path, err))) return rc;
+    if ((rc = glif_ofile_open(&run->rec, o->record_path, "the record", err))) return rc;
     if ((rc = sim_record_header(run->rec.f, &run->l, o->image_path)))
       return glif_errf(err, rc, o->record_path, 0, 0, "cannot write the record");
   }
@@ -186,12 +188,12 @@ static int close_outputs(brun *run, int ok, glif_err *err) {
   if (ok && run->rep.f) rc = sim_report_print(run->rep.f, run->m, run->o, run->b, err);
   ok = ok && !rc;
   if (run->rep.f || run->rep.tmp) {
-    if (ok) rc = sim_file_commit(&run->rep, err);
-    else sim_file_abort(&run->rep);
+    if (ok) rc = glif_ofile_commit(&run->rep, "the report", err);
+    else glif_ofile_abort(&run->rep);
   }
   if (run->rec.f || run->rec.tmp) {
-    if (ok && !rc) rc = sim_file_commit(&run->rec, err);
-    else sim_file_abort(&run->rec);
+    if (ok && !rc) rc = glif_ofile_commit(&run->rec, "the record", err);
+    else glif_ofile_abort(&run->rec);
   }
   if (run->vcd) {
     if (ok && !rc) rc = sim_vcd_close(run->vcd, err);

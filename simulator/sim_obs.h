@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../fabric/ofile.h"
 #include "../fabric/trace.h"
 #include "sim_int.h"
 
@@ -79,15 +80,8 @@ void sim_slot_printf(sim_slot *s, const char *fmt, ...) __attribute__((format(pr
 
 /* ---- output files, written in sample order ----------------------------------------- */
 
-/* Temporary-file-then-rename, so a failed run leaves no partial file. */
-typedef struct sim_file {
-  FILE *f;
-  char *path, *tmp;
-} sim_file;
-
-int sim_file_open(sim_file *sf, const char *path, glif_err *err);
-int sim_file_commit(sim_file *sf, glif_err *err); /* closes and renames */
-void sim_file_abort(sim_file *sf);                 /* closes and removes */
+/* Files are written through glif_ofile (fabric/ofile.h): temporary file, then rename,
+ * so a failed run leaves no partial file. */
 
 int sim_trace_header(trace_writer *tw, const sim_layout *l);
 int sim_trace_sample(trace_writer *tw, const sim_slot *s);

@@ -333,12 +333,12 @@ int sim_report_print(FILE *f, const sim_model *m, const sim_batch_opts *o,
 
 int sim_report_write(const char *path, const sim_model *m, const sim_batch_opts *o,
                      const sim_batch *b, glif_err *err) {
-  sim_file f;
-  int rc = sim_file_open(&f, path, err);
+  glif_ofile f;
+  int rc = glif_ofile_open(&f, path, "the report", err);
   if (rc) return rc;
   if ((rc = sim_report_print(f.f, m, o, b, err))) {
-    sim_file_abort(&f);
+    glif_ofile_abort(&f);
     return rc;
   }
-  return sim_file_commit(&f, err);
+  return glif_ofile_commit(&f, "the report", err);
 }

@@ -21,7 +21,7 @@
 #define SIM_VCD_BITS 256
 
 struct sim_vcd {
-  sim_file file;
+  glif_ofile file;
   const sim_layout *l;
   uint64_t period_ps;    /* one cycle */
   uint64_t base;         /* first cycle of the next sample */
@@ -91,7 +91,7 @@ int sim_vcd_open(sim_vcd **out, const char *path, const sim_layout *l, glif_err 
     sim_vcd_abort(v);
     return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
   }
-  if ((rc = sim_file_open(&v->file, path, err))) {
+  if ((rc = glif_ofile_open(&v->file, path, "the VCD", err))) {
     sim_vcd_abort(v);
     return rc;
   }
@@ -199,14 +199,14 @@ int sim_vcd_sample(sim_vcd *v, const sim_slot *s) {
 
 int sim_vcd_close(sim_vcd *v, glif_err *err) {
   fprintf(v->file.f, "#%llu\n", (unsigned long long)(v->base * v->period_ps));
-  int rc = sim_file_commit(&v->file, err);
+  int rc = glif_ofile_commit(&v->file, "the VCD", err);
   sim_vcd_abort(v);
   return rc;
 }
 
 void sim_vcd_abort(sim_vcd *v) {
   if (!v) return;
-  sim_file_abort(&v->file);
+  glif_ofile_abort(&v->file);
   glif_free(v->id);
   glif_free(v->shown);
   glif_free(v->value);

@@ -134,7 +134,7 @@ assert any(t.startswith("core (0, 0): conv1, 16/16 neurons") for t in titles), t
 EOF
 ls "$TMP" | grep -q '\.tmp\.' && fail "--picture left a temporary file"
 run 1 inspect --picture "$TMP/no-such-dir/mesh.svg" "$IMG"
-has err "cannot write the picture"
+has err "cannot create the picture (No such file or directory)"
 
 # ---- damaged files: the reader's message, exit 1 -----------------------------------------------
 python3 - "$IMG" "$TMP/flip.img" <<'EOF'
