@@ -28,12 +28,16 @@ arch() { # arch NAME MESH [core: {...}] [widths: {...}]
   local f="$WORK/$1.yaml"
   { printf 'glif_arch: 1\nbase: glif-256\nname: %s\nmesh: {x: %s, y: %s}\n' "$1" "$2" "$2"
     [ -n "${3:-}" ] && printf 'core: %s\n' "$3"
-    [ -n "${4:-}" ] && printf 'widths: %s\n' "$4"; } >"$f"
+    [ -n "${4:-}" ] && printf 'widths: %s\n' "$4"; } >"$f.new"
+  if cmp -s "$f.new" "$f"; then rm -f "$f.new"; else mv "$f.new" "$f"; fi   # keeps its time
   echo "$f"
 }
 
-compile() { # compile MODEL ARCH IMAGE: once (cached)
-  [ -s "$3" ] || "$GLIF" compile "$1" --arch "$2" -o "$3" --quiet
+compile() { # compile MODEL ARCH IMAGE: cached, again when the model, arch or glif is newer
+  if [ -s "$3" ] && [ "$3" -nt "$1" ] && [ "$3" -nt "$2" ] && [ "$3" -nt "$GLIF" ]; then
+    return
+  fi
+  "$GLIF" compile "$1" --arch "$2" -o "$3" --quiet
 }
 
 echo "== 1. dense 1024-1024-1024-10, 10 % firing, T = 4: synaptic ops per second"
