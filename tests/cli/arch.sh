@@ -4,21 +4,7 @@
 # input and bad usage. Run by ctest as `bash arch.sh /path/to/glif`.
 set -u
 GLIF=${1:?usage: arch.sh /path/to/glif}
-SRC=${GLIF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# run EXPECTED_STATUS ARGS... : runs glif, keeps stdout/stderr in $TMP/out, $TMP/err
-run() {
-  local want=$1; shift
-  "$GLIF" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "glif $* exited $got, want $want; stderr: $(cat "$TMP/err")"
-}
-has() { grep -qF -- "$2" "$TMP/$1" || fail "$1 lacks: $2"; }
+source "$(dirname "$0")/lib.sh"
 
 # a file: capacities of glif-256 (hand-computed in tests/fabric/test_arch.c)
 run 0 arch "$SRC/examples/arch/glif-256.yaml"

@@ -7,22 +7,8 @@
 # Run by ctest as `bash dse.sh /path/to/glif`.
 set -u
 GLIF=${1:?usage: dse.sh /path/to/glif}
-SRC=${GLIF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/lib.sh"
 SMALL=$SRC/examples/dse/small
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# run EXPECTED_STATUS ARGS... : runs glif, keeps stdout/stderr in $TMP/out, $TMP/err
-run() {
-  local want=$1; shift
-  "$GLIF" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "glif $* exited $got, want $want; stderr: $(cat "$TMP/err")"
-}
-has() { grep -qF -- "$2" "$TMP/$1" || fail "$1 lacks: $2"; }
 # col FILE NAME: the values of CSV column NAME, one per line
 col() {
   python3 -c 'import csv, sys

@@ -6,22 +6,8 @@
 # Run by ctest as `bash inspect.sh /path/to/glif`.
 set -u
 GLIF=${1:?usage: inspect.sh /path/to/glif}
-SRC=${GLIF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/lib.sh"
 IMG=$SRC/tests/fabric/image/sample.img
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# run EXPECTED_STATUS ARGS... : runs glif, keeps stdout/stderr in $TMP/out, $TMP/err
-run() {
-  local want=$1; shift
-  "$GLIF" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "glif $* exited $got, want $want; stderr: $(cat "$TMP/err")"
-}
-has() { grep -qF -- "$2" "$TMP/$1" || fail "$1 lacks: $2"; }
 
 [ -f "$IMG" ] || { echo "FAIL: $IMG is missing"; exit 1; }
 

@@ -9,20 +9,7 @@
 # and written here.
 set -u
 GLIF=${1:?usage: run.sh /path/to/glif}
-SRC=${GLIF_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-run() { # run EXPECTED_STATUS ARGS...: glif's stdout/stderr go to $TMP/out, $TMP/err
-  local want=$1; shift
-  "$GLIF" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "glif $* exited $got, want $want; stderr: $(cat "$TMP/err")"
-}
-has() { grep -qF -- "$2" "$TMP/$1" || fail "$1 lacks: $2 (it has: $(head -c 400 "$TMP/$1"))"; }
+source "$(dirname "$0")/lib.sh"
 absent() { for f in "$@"; do [ -e "$f" ] && fail "$f was left behind"; done; return 0; }
 no_tmp() { ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left: $(ls "$TMP")"; return 0; }
 
