@@ -478,6 +478,11 @@ int npy_read_labels(const char *path, int64_t n, int64_t n_classes, int64_t **ou
                     glif_err *err) {
   npy_array a;
   int rc = npy_read(path, &a, err);
+  if (rc == GLIF_ETYPE && err) { /* the reader's hint is for inputs: give the labels' one */
+    char *hint = strstr(err->msg, " - convert with x.astype(numpy.float32)");
+    if (hint) snprintf(hint, sizeof err->msg - (size_t)(hint - err->msg),
+                       " - save the labels with y.astype(numpy.int8)");
+  }
   if (rc) return rc;
   if (a.size != n || a.ndim > 1) {
     char buf[64];

@@ -287,6 +287,41 @@ static void test_write_refuses_non_int8_and_leaves_nothing(void **state) {
                    GLIF_EIO);
 }
 
+/* npy_read_labels: integer classes in range, one per sample; an int64 file (numpy's
+ * default for integers) is refused with the labels' own hint. */
+static void test_read_labels(void **state) {
+  (void)state;
+  const double y[4] = {0, 9, 3, 3};
+  const int64_t shape[1] = {4};
+  glif_err err;
+  int64_t *got = NULL;
+  const char *path = scratch_path("y.npy");
+  assert_int_equal(npy_write(path, NPY_I8, 1, shape, y, &err), 0);
+  assert_int_equal(npy_read_labels(path, 4, 10, &got, &err), 0);
+  assert_int_equal(got[0], 0);
+  assert_int_equal(got[1], 9);
+  assert_int_equal(got[2], 3);
+  assert_int_equal(got[3], 3);
+  glif_free(got);
+  assert_int_equal(npy_read_labels(path, 5, 10, &got, &err), GLIF_ESHAPE);
+  assert_non_null(strstr(err.msg, "labels have shape [4], expected [5]"));
+  assert_int_equal(npy_read_labels(path, 4, 9, &got, &err), GLIF_ERANGE);
+  assert_non_null(strstr(err.msg, "label 1 is 9; labels are integer classes 0 .. 8"));
+  const double half[1] = {1.5};
+  assert_int_equal(npy_write(path, NPY_F32, 1, (int64_t[1]){1}, half, &err), 0);
+  assert_int_equal(npy_read_labels(path, 1, 10, &got, &err), GLIF_ERANGE);
+  assert_non_null(strstr(err.msg, "label 0 is 1.5"));
+  unsigned char b[256];
+  const int64_t v[2] = {1, 2};
+  size_t n = make_npy(b, 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", v,
+                      sizeof v);
+  assert_int_equal(npy_read_labels(write_bytes("t.npy", b, n), 2, 10, &got, &err),
+                   GLIF_ETYPE);
+  assert_string_equal(err.msg, "dtype '<i8' is not supported (float32 '<f4', float64 '<f8' "
+                               "or int8 '|i1' are) - save the labels with "
+                               "y.astype(numpy.int8)");
+}
+
 static void test_shape_str(void **state) {
   (void)state;
   char buf[64];
@@ -325,6 +360,7 @@ int main(void) {
       cmocka_unit_test(test_versions_2_and_3),
       cmocka_unit_test(test_header_spelling),
       cmocka_unit_test(test_refuse_dtypes),
+      cmocka_unit_test(test_read_labels),
       cmocka_unit_test(test_refuse_truncated_and_trailing),
       cmocka_unit_test(test_refuse_absurd_shape),
       cmocka_unit_test(test_refuse_bad_headers),
