@@ -8,7 +8,7 @@
 #ifndef TEST_FRONT_UTIL_H
 #define TEST_FRONT_UTIL_H
 
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 with nftw */
 #include <stdarg.h>
 #include <math.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,17 +29,33 @@
 
 #define TEST_UNUSED __attribute__((unused))
 
-/* A scratch folder GLIF_BINARY_DIR/tests/<name>.<pid>; created on first use. */
+TEST_UNUSED static char scratch_dir_path[512];
+
+TEST_UNUSED static int scratch_remove_one(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+/* At exit: the scratch folder goes, unless GLIF_KEEP_SCRATCH is set (to look at it). */
+TEST_UNUSED static void scratch_remove(void) {
+  if (scratch_dir_path[0] && !getenv("GLIF_KEEP_SCRATCH"))
+    nftw(scratch_dir_path, scratch_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch folder GLIF_BINARY_DIR/tests/<name>.<pid>; created on first use, removed
+ * when the test program exits. */
 TEST_UNUSED static const char *scratch_dir(const char *name) {
-  static char dir[512];
-  if (!dir[0]) {
+  if (!scratch_dir_path[0]) {
     char base[400];
     snprintf(base, sizeof base, "%s/tests", GLIF_BINARY_DIR);
     mkdir(base, 0777);
-    snprintf(dir, sizeof dir, "%s/%s.%d", base, name, (int)getpid());
-    mkdir(dir, 0777);
+    snprintf(scratch_dir_path, sizeof scratch_dir_path, "%s/%s.%d", base, name,
+             (int)getpid());
+    mkdir(scratch_dir_path, 0777);
+    atexit(scratch_remove);
   }
-  return dir;
+  return scratch_dir_path;
 }
 
 /* Path of `file` inside the scratch folder (a rotating static buffer). */
