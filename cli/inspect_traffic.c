@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../fabric/mem.h"
+#include "../fabric/ofile.h"
 #include "inspect.h"
 
 static double num(const cJSON *o, const char *key) {
@@ -22,28 +23,6 @@ static const char *str(const cJSON *o, const char *key) {
   return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static char *read_text(const char *path, glif_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot open the run report - give the "
-                     "file written by glif run --report"), NULL;
-  char *buf = NULL;
-  size_t len = 0, cap = 0, n;
-  do {
-    if (len + 65536 + 1 > cap) {
-      char *b = glif_realloc(buf, cap = 2 * cap + 65536 + 1);
-      if (!b) {
-        glif_free(buf), fclose(f);
-        return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory"), NULL;
-      }
-      buf = b;
-    }
-    len += n = fread(buf + len, 1, 65536, f);
-  } while (n > 0);
-  fclose(f);
-  buf[len] = '\0';
-  return buf;
-}
 
 /* The report must describe a run of this very image. */
 static int check_image(const cJSON *doc, const img_image *img, const char *path,
@@ -86,14 +65,17 @@ int inspect_traffic_load(const char *path, const img_image *img, inspect_traffic
                          glif_err *err) {
   memset(t, 0, sizeof *t);
   t->path = path;
-  char *text = read_text(path, err);
-  if (!text) return err->code;
+  char *text;
+  size_t len;
+  int rc = glif_read_text(path, "the run report", "give the file written by glif run "
+                          "--report", (size_t)1 << 32, &text, &len, err);
+  if (rc) return rc;
   t->doc = cJSON_Parse(text);
   glif_free(text);
   if (!t->doc)
     return glif_errf(err, GLIF_ESYNTAX, path, 0, 0, "not valid JSON - give the file "
                      "written by glif run --report");
-  int rc = check_image(t->doc, img, path, err);
+  rc = check_image(t->doc, img, path, err);
   const cJSON *cores = cJSON_GetObjectItemCaseSensitive(t->doc, "cores");
   const cJSON *totals = cJSON_GetObjectItemCaseSensitive(t->doc, "totals");
   t->samples = (int64_t)num(t->doc, "samples");

@@ -16,35 +16,23 @@
 #include <string.h>
 
 #include "front.h"
+#include "../fabric/ofile.h"
 
 /* ---- document ------------------------------------------------------------------ */
 
+#define MODEL_MAX_BYTES ((size_t)256 << 20) /* tensors live in .npy files: YAML is small */
+
 static int read_file(front_yaml *y, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return glif_errf(y->err, errno == ENOENT ? GLIF_EMISSING : GLIF_EIO, path, 0, 0,
-                     "cannot open the model: %s", strerror(errno));
-  char *buf = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len + 4096 > cap) {
-      cap = cap ? 2 * cap : 65536;
-      char *b = glif_arena_alloc(y->arena, cap);
-      if (!b) {
-        fclose(f);
-        return glif_errf(y->err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
-      }
-      if (len) memcpy(b, buf, len);
-      buf = b;
-    }
-    size_t n = fread(buf + len, 1, cap - len - 1, f);
-    len += n;
-    if (n == 0) break;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) return glif_errf(y->err, GLIF_EIO, path, 0, 0, "read error");
-  y->text = buf;
+  char *text;
+  size_t len;
+  int rc = glif_read_text(path, "the model", "give the model's YAML file "
+                          "(docs/model-format.md)", MODEL_MAX_BYTES, &text, &len, y->err);
+  if (rc) return rc;
+  char *copy = glif_arena_alloc(y->arena, len + 1);
+  if (copy) memcpy(copy, text, len + 1);
+  glif_free(text);
+  if (!copy) return glif_errf(y->err, GLIF_ENOMEM, path, 0, 0, "out of memory reading it");
+  y->text = copy;
   y->len = len;
   return 0;
 }

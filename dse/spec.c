@@ -22,6 +22,7 @@
 
 #include <yaml.h>
 
+#include "../fabric/ofile.h"
 #include "dse_int.h"
 
 #define MAX_FILE_BYTES (1 << 20)
@@ -186,22 +187,6 @@ static int document(spec *p) {
   return each_pair(p, root, "the file", top_key);
 }
 
-static int read_text(const char *path, char **out, size_t *len, glif_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot open the sweep file - check the path");
-  char *buf = glif_malloc(MAX_FILE_BYTES + 1);
-  size_t n = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, f) : 0;
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf) return glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory");
-  if (bad || n > MAX_FILE_BYTES) {
-    glif_free(buf);
-    return glif_errf(err, bad ? GLIF_EIO : GLIF_ERANGE, path, 0, 0, bad ? "cannot read the "
-                     "sweep file" : "the sweep file is larger than 1 MiB - is it the right file?");
-  }
-  *out = buf, *len = n;
-  return 0;
-}
 
 static int parse(spec *p, const char *text, size_t len) {
   yaml_parser_t parser;
@@ -227,7 +212,8 @@ int dse_space_load(dse_space *s, const char *path, const char **arch_out,
   size_t len = 0;
   const char *arch = NULL;
   int64_t samples = 0;
-  int rc = read_text(path, &text, &len, err);
+  int rc = glif_read_text(path, "the sweep file", "give a sweep YAML file (docs/dse.md)",
+                          MAX_FILE_BYTES, &text, &len, err);
   if (rc) return rc;
   spec p = {.s = s, .path = path, .arch = &arch, .samples = &samples, .err = err};
   rc = parse(&p, text, len);

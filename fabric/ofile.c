@@ -1,5 +1,6 @@
 /*
- * ofile.c - output files written to a temporary name and renamed when complete.
+ * ofile.c - output files written to a temporary name and renamed when complete, and
+ * whole text files read with a size limit.
  */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, fchmod */
 #include "ofile.h"
@@ -76,4 +77,49 @@ int glif_ofile_write_text(const char *path, const char *what, const char *text,
   fputs(text, o.f);
   fputc('\n', o.f);
   return glif_ofile_commit(&o, what, err);
+}
+
+int glif_read_text(const char *path, const char *what, const char *hint, size_t max,
+                   char **out, size_t *len, glif_err *err) {
+  *out = NULL, *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return glif_errf(err, errno == ENOENT ? GLIF_EMISSING : GLIF_EIO, path, 0, 0,
+                     "cannot open %s: %s - %s", what, strerror(errno), hint);
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return glif_errf(err, GLIF_EIO, path, 0, 0, "cannot read %s: %s - %s", what,
+                     S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file",
+                     hint);
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = glif_malloc(cap);
+  int rc = buf ? 0 : glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading %s", what);
+  while (!rc) {
+    n += fread(buf + n, 1, cap - 1 - n, f);
+    if (ferror(f))
+      rc = glif_errf(err, GLIF_EIO, path, 0, 0, "cannot read %s: %s - %s", what,
+                     strerror(errno), hint);
+    else if (n > max)
+      rc = glif_errf(err, GLIF_ERANGE, path, 0, 0, "the file is larger than %zu bytes - "
+                     "is it %s? (%s)", max, what, hint);
+    else if (feof(f))
+      break;
+    else if (n == cap - 1) {
+      char *bigger = glif_realloc(buf, cap * 2);
+      if (!bigger)
+        rc = glif_errf(err, GLIF_ENOMEM, path, 0, 0, "out of memory reading %s", what);
+      else
+        buf = bigger, cap *= 2;
+    }
+  }
+  fclose(f);
+  if (rc) {
+    glif_free(buf);
+    return rc;
+  }
+  buf[n] = '\0';
+  *out = buf, *len = n;
+  return 0;
 }

@@ -2,7 +2,8 @@
  * ofile.h - every output file of the toolchain is written to a temporary file beside
  * its path and renamed into place only when complete, so a failed run never leaves a
  * partial image, report, trace or picture behind (DESIGN section 7). One implementation,
- * used by the image writer's callers, reports, traces, .npy files and pictures.
+ * used by the image writer's callers, reports, traces, .npy files and pictures. Text
+ * inputs (model, architecture, sweep and run-report files) are read by glif_read_text.
  */
 #ifndef GLIF_OFILE_H
 #define GLIF_OFILE_H
@@ -32,6 +33,14 @@ void glif_ofile_abort(glif_ofile *o);
 /* text and a final newline, as a whole file. */
 int glif_ofile_write_text(const char *path, const char *what, const char *text,
                           glif_err *err);
+
+/* The input side: reads the whole regular file at path into a NUL-terminated heap
+ * buffer (*out, free with glif_free; *len bytes before the NUL). `what` names the file in
+ * messages ("the architecture file"), `hint` says what to give instead. Refuses a missing
+ * file (GLIF_EMISSING), a directory or other non-regular file and read errors (GLIF_EIO),
+ * and more than max bytes (GLIF_ERANGE): a device or a huge file cannot hang us. */
+int glif_read_text(const char *path, const char *what, const char *hint, size_t max,
+                   char **out, size_t *len, glif_err *err);
 
 /* The process umask, read without changing it for good. */
 unsigned glif_umask(void);

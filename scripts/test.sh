@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs the dependencies, builds, and runs every test
 # (C unit tests, CLI tests, Python tests, RTL lint and co-simulation), then rebuilds the
-# C code with AddressSanitizer and UBSan and runs the C tests again under them.
+# C code with AddressSanitizer and UBSan and runs the C and RTL tests again under them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

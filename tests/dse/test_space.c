@@ -348,7 +348,8 @@ static void test_spec_missing_file(void **state) {
   (void)state;
   dse_space *s = space();
   glif_err err;
-  assert_int_equal(dse_space_load(s, "/nonexistent/sweep.yaml", NULL, NULL, &err), GLIF_EIO);
+  assert_int_equal(dse_space_load(s, "/nonexistent/sweep.yaml", NULL, NULL, &err),
+                   GLIF_EMISSING);
   assert_non_null(strstr(err.msg, "cannot open the sweep file"));
   dse_space_destroy(s);
 }

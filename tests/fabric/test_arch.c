@@ -613,15 +613,20 @@ static void test_files(void **state) {
   assert_string_equal(err.file, "/nonexistent/arch.yaml");
   assert_non_null(strstr(err.msg, "cannot open the architecture file: No such file"));
   assert_int_equal(arch_load(GLIF_SOURCE_DIR "/examples", &a, &err), GLIF_EIO);
-  assert_non_null(strstr(err.msg, "Is a directory"));
+  assert_non_null(strstr(err.msg, "cannot read the architecture file: it is a directory"));
   /* an endless device or a huge file is refused, not read forever */
-  assert_int_equal(arch_load("/dev/zero", &a, &err), GLIF_ERANGE);
-  assert_non_null(strstr(err.msg, "the file is larger than 1048576 bytes"));
-  /* a NUL byte inside the file */
+  assert_int_equal(arch_load("/dev/zero", &a, &err), GLIF_EIO);
+  assert_non_null(strstr(err.msg, "it is not a regular file"));
   char path[] = "/tmp/glif_test_arch_XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   FILE *f = fdopen(fd, "wb");
+  for (int i = 0; i <= 1 << 20; i++) fputc('#', f);
+  fclose(f);
+  assert_int_equal(arch_load(path, &a, &err), GLIF_ERANGE);
+  assert_non_null(strstr(err.msg, "the file is larger than 1048576 bytes"));
+  /* a NUL byte inside the file */
+  f = fopen(path, "wb");
   fwrite("glif_arch: 1\n\0x\n", 1, 16, f);
   fclose(f);
   assert_int_equal(arch_load(path, &a, &err), GLIF_ESYNTAX);

@@ -1,7 +1,7 @@
 /*
  * test_ofile.c - output files appear complete or not at all: a committed file has the
  * umask's permissions and exactly what was written; an aborted or failed one leaves no
- * file and no temporary file behind.
+ * file and no temporary file behind. Text inputs are read whole or refused.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -124,6 +124,60 @@ static void test_out_of_memory(void **state) {
   (void)state;
 }
 
+/* glif_read_text: the whole file with a NUL after it, an empty file, and each refusal
+ * with its code and message; no allocation is left behind on failure. */
+static void test_read_text(void **state) {
+  char path[256], *text = (char *)1;
+  size_t len = 99;
+  glif_err err;
+  path_of(path, sizeof path, "in.txt");
+  assert_int_equal(glif_ofile_write_text(path, "the input", "ab\ncd", &err), 0);
+  assert_int_equal(glif_read_text(path, "the input", "hint", 6, &text, &len, &err), 0);
+  assert_int_equal(len, 6);
+  assert_string_equal(text, "ab\ncd\n");
+  glif_free(text);
+  assert_int_equal(glif_read_text(path, "the input", "give less", 5, &text, &len, &err),
+                   GLIF_ERANGE);
+  assert_null(text);
+  assert_string_equal(err.msg, "the file is larger than 5 bytes - is it the input? (give "
+                               "less)");
+  FILE *f = fopen(path, "wb");
+  fclose(f);
+  assert_int_equal(glif_read_text(path, "the input", "hint", 5, &text, &len, &err), 0);
+  assert_int_equal(len, 0);
+  assert_string_equal(text, "");
+  glif_free(text);
+  unlink(path);
+  assert_int_equal(glif_read_text(path, "the input", "give a file", 5, &text, &len, &err),
+                   GLIF_EMISSING);
+  assert_string_equal(err.msg, "cannot open the input: No such file or directory - give a "
+                               "file");
+  assert_int_equal(glif_read_text(dir, "the input", "give a file", 5, &text, &len, &err),
+                   GLIF_EIO);
+  assert_string_equal(err.msg, "cannot read the input: it is a directory - give a file");
+  assert_string_equal(err.file, dir);
+  assert_int_equal(glif_read_text("/dev/null", "the input", "give a file", 5, &text, &len,
+                                  &err), GLIF_EIO);
+  assert_string_equal(err.msg, "cannot read the input: it is not a regular file - give a "
+                               "file");
+  assert_int_equal(glif_ofile_write_text(path, "the input", "0123456789", &err), 0);
+  for (long n = 0; n < 3; n++) { /* the first buffer, then a larger one */
+    glif_mem_fail_after(n);
+    int rc = glif_read_text(path, "the input", "hint", 1 << 20, &text, &len, &err);
+    glif_mem_fail_after(-1);
+    if (rc == 0) {
+      assert_string_equal(text, "0123456789\n");
+      glif_free(text);
+      break;
+    }
+    assert_int_equal(rc, GLIF_ENOMEM);
+    assert_null(text);
+  }
+  unlink(path);
+  assert_int_equal(entries(), 0);
+  (void)state;
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   const struct CMUnitTest tests[] = {
@@ -132,6 +186,7 @@ int main(void) {
       cmocka_unit_test(test_missing_folder),
       cmocka_unit_test(test_failed_commit_removes_the_temporary),
       cmocka_unit_test(test_out_of_memory),
+      cmocka_unit_test(test_read_text),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   rmdir(dir);
