@@ -323,12 +323,17 @@ int npy_read(const char *path, npy_array *out, glif_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return glif_errf(err, errno == ENOENT ? GLIF_EMISSING : GLIF_EIO, path, 0, 0,
-                     "cannot open: %s", strerror(errno));
+                     "cannot open the .npy file: %s - check the path", strerror(errno));
   struct stat st;
   header h;
   int64_t off = 0;
-  int rc = fstat(fileno(f), &st) || !S_ISREG(st.st_mode)
-               ? glif_errf(err, GLIF_EIO, path, 0, 0, "not a regular file")
+  const int stat_ok = fstat(fileno(f), &st) == 0;
+  int rc = !stat_ok || !S_ISREG(st.st_mode)
+               ? glif_errf(err, GLIF_EIO, path, 0, 0, "cannot read the .npy file: %s - "
+                           "give an array saved with numpy.save",
+                           !stat_ok               ? strerror(errno)
+                           : S_ISDIR(st.st_mode) ? "it is a directory"
+                                                 : "it is not a regular file")
                : read_preamble(f, path, (int64_t)st.st_size, &h, &off, err);
   if (!rc) rc = data_size(&h, path, (int64_t)st.st_size - off, &out->size, err);
   if (!rc) {

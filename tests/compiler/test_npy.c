@@ -289,6 +289,21 @@ static void test_write_refuses_non_int8_and_leaves_nothing(void **state) {
 
 /* npy_read_labels: integer classes in range, one per sample; an int64 file (numpy's
  * default for integers) is refused with the labels' own hint. */
+static void test_refuse_missing_and_directories(void **state) {
+  (void)state;
+  npy_array a;
+  glif_err err;
+  assert_int_equal(npy_read("/nonexistent/x.npy", &a, &err), GLIF_EMISSING);
+  assert_string_equal(err.msg, "cannot open the .npy file: No such file or directory - "
+                               "check the path");
+  assert_int_equal(npy_read("/tmp", &a, &err), GLIF_EIO);
+  assert_string_equal(err.msg, "cannot read the .npy file: it is a directory - give an "
+                               "array saved with numpy.save");
+  assert_int_equal(npy_read("/dev/null", &a, &err), GLIF_EIO);
+  assert_non_null(strstr(err.msg, "it is not a regular file"));
+  assert_null(a.data);
+}
+
 static void test_read_labels(void **state) {
   (void)state;
   const double y[4] = {0, 9, 3, 3};
@@ -361,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_header_spelling),
       cmocka_unit_test(test_refuse_dtypes),
       cmocka_unit_test(test_read_labels),
+      cmocka_unit_test(test_refuse_missing_and_directories),
       cmocka_unit_test(test_refuse_truncated_and_trailing),
       cmocka_unit_test(test_refuse_absurd_shape),
       cmocka_unit_test(test_refuse_bad_headers),
