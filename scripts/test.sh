@@ -17,6 +17,6 @@ cmake --build build -j"$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLIF_SANITIZE=ON -DGLIF_WERROR=ON
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure -j"$jobs" -L "^c$|sanitize")
+   ctest --output-on-failure -j"$jobs" -L "^c$|sanitize|rtl")
 
 echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"
