@@ -121,27 +121,13 @@ int front_fail(front_yaml *y, const yaml_node_t *n, int code, const char *fmt, .
 
 /* ---- suggestions ----------------------------------------------------------------- */
 
-static int edit_distance(const char *a, const char *b) {
-  int la = (int)strlen(a), lb = (int)strlen(b);
-  if (la > 40 || lb > 40) return 99;
-  int d[41][41];
-  for (int i = 0; i <= la; i++) d[i][0] = i;
-  for (int j = 0; j <= lb; j++) d[0][j] = j;
-  for (int i = 1; i <= la; i++)
-    for (int j = 1; j <= lb; j++) {
-      int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-      int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-      d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-    }
-  return d[la][lb];
-}
 
 const char *front_suggest(const char *word, const char *const *cands) {
   const char *best = NULL;
-  int best_d = 3;
+  size_t best_d = 3;
   for (; *cands; cands++) {
-    int d = edit_distance(word, *cands);
-    if (d < best_d && d <= ((int)strlen(*cands) + 1) / 2) best = *cands, best_d = d;
+    const size_t d = glif_edit_distance(word, *cands, 0);
+    if (d < best_d && d <= (strlen(*cands) + 1) / 2) best = *cands, best_d = d;
   }
   return best;
 }

@@ -83,22 +83,6 @@ const char *dse_space_keep(dse_space *s, const char *text) {
 
 /* ---- "did you mean" over the architecture's field paths ---------------------------- */
 
-static size_t edit_distance(const char *s, const char *t) {
-  size_t n = strlen(s), m = strlen(t), row[80];
-  if (n > 78 || m > 78) return 1000;
-  for (size_t j = 0; j <= m; j++) row[j] = j;
-  for (size_t i = 1; i <= n; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= m; j++) {
-      size_t up = row[j], best = (up < row[j - 1] ? up : row[j - 1]) + 1;
-      size_t sub = diag + (tolower((unsigned char)s[i - 1]) != tolower((unsigned char)t[j - 1]));
-      row[j] = sub < best ? sub : best;
-      diag = up;
-    }
-  }
-  return row[m];
-}
 
 const char *dse_field_guess(const char *path) {
   static __thread char best[80];
@@ -108,11 +92,12 @@ const char *dse_field_guess(const char *path) {
   for (size_t i = 0; i < n; i++) {
     char cand[80];
     snprintf(cand, sizeof cand, "%s.%s", f[i].section, f[i].key);
-    size_t d = edit_distance(path, cand);
+    size_t d = glif_edit_distance(path, cand, 1);
     if (!strcmp(key, f[i].key)) d = d < 1 ? d : 1; /* right key, wrong or no section */
     if (d < best_d) best_d = d, snprintf(best, sizeof best, "%s", cand);
   }
-  if (edit_distance(path, "mesh") < best_d) best_d = edit_distance(path, "mesh"), strcpy(best, "mesh");
+  const size_t dm = glif_edit_distance(path, "mesh", 1);
+  if (dm < best_d) best_d = dm, strcpy(best, "mesh");
   return best_d <= limit ? best : NULL;
 }
 

@@ -185,26 +185,8 @@ const char *arch_preset_text(const char *name) {
   return NULL;
 }
 
-/* ---- "did you mean": edit distance over short names --------------------------- */
+/* ---- "did you mean" --------------------------------------------------------------- */
 
-static size_t edit_distance(const char *s, const char *t) {
-  size_t n = strlen(s), m = strlen(t), row[65];
-  if (n > 64 || m > 64) return 1000;
-  for (size_t j = 0; j <= m; j++) row[j] = j;
-  for (size_t i = 1; i <= n; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= m; j++) {
-      size_t up = row[j];
-      size_t sub = diag + (tolower((unsigned char)s[i - 1]) !=
-                           tolower((unsigned char)t[j - 1]));
-      size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
-      row[j] = sub < best ? sub : best;
-      diag = up;
-    }
-  }
-  return row[m];
-}
 
 /* The candidate closest to word, if close enough to be a likely typo. */
 static const char *closest(const char *word, const char *const *cands) {
@@ -212,7 +194,7 @@ static const char *closest(const char *word, const char *const *cands) {
   size_t best_d = 0, len = strlen(word);
   size_t limit = len < 6 ? 2 : len / 3 + 1;
   for (size_t i = 0; cands[i]; i++) {
-    size_t d = edit_distance(word, cands[i]);
+    size_t d = glif_edit_distance(word, cands[i], 1);
     size_t n = strlen(cands[i]), shorter = n < len ? n : len;
     if (shorter >= 3 && !strncmp(word, cands[i], shorter)) d = 1; /* "synop": synop_pj */
     if (d <= limit && (!best || d < best_d)) {

@@ -3,6 +3,7 @@
  */
 #include "err.h"
 
+#include <ctype.h>
 #include <string.h>
 
 void glif_err_clear(glif_err *e) {
@@ -82,4 +83,23 @@ void glif_err_print(const glif_err *e, FILE *out) {
     fputc(' ', out);
   }
   fprintf(out, "error: %s\n", e->msg[0] ? e->msg : glif_strerror(e->code));
+}
+
+size_t glif_edit_distance(const char *s, const char *t, int fold_case) {
+  const size_t n = strlen(s), m = strlen(t);
+  if (n > 127 || m > 127) return (size_t)-1;
+  size_t row[128];
+  for (size_t j = 0; j <= m; j++) row[j] = j;
+  for (size_t i = 1; i <= n; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= m; j++) {
+      const int a = (unsigned char)s[i - 1], b = (unsigned char)t[j - 1];
+      const size_t up = row[j], best = (up < row[j - 1] ? up : row[j - 1]) + 1;
+      const size_t sub = diag + (fold_case ? tolower(a) != tolower(b) : a != b);
+      row[j] = sub < best ? sub : best;
+      diag = up;
+    }
+  }
+  return row[m];
 }

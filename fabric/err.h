@@ -72,6 +72,10 @@ int glif_err_append(glif_err *e, int code, const char *fmt, ...)
 const char *glif_err_name(int code);
 const char *glif_strerror(int code);
 
+/* Levenshtein distance between s and t (ignoring case when fold_case), for the "did you
+ * mean" suggestions of messages; names longer than 127 characters are never close. */
+size_t glif_edit_distance(const char *s, const char *t, int fold_case);
+
 /* Writes "file:line:col: error: msg\n" (the prefix parts that are known). */
 void glif_err_print(const glif_err *e, FILE *out);
 
