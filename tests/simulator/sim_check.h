@@ -30,6 +30,21 @@ typedef struct ck_log {
   size_t n, cap;
 } ck_log;
 
+/* The whole file at path, NUL-terminated (free it); *n bytes before the NUL. */
+static inline char *ck_slurp(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  *n = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc(*n + 1);
+  assert_non_null(b);
+  assert_int_equal(fread(b, 1, *n, f), *n);
+  b[*n] = '\0';
+  fclose(f);
+  return b;
+}
+
 static inline void ck_on_emit(void *ctx, uint32_t core, uint32_t neuron, uint32_t tick,
                        uint64_t cycle, int32_t payload) {
   ck_log *l = ctx;

@@ -35,21 +35,9 @@ typedef struct exact {
   char dir[600], img_path[700], ref_trace[700], sim_trace[700], cyc_trace[700];
 } exact;
 
-static char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  *n = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc(*n + 1);
-  assert_int_equal(fread(b, 1, *n, f), *n);
-  fclose(f);
-  return b;
-}
-
 static void files_equal(const char *a, const char *b) {
   size_t na, nb;
-  char *x = slurp(a, &na), *y = slurp(b, &nb);
+  char *x = ck_slurp(a, &na), *y = ck_slurp(b, &nb);
   if (na != nb || memcmp(x, y, na)) {
     size_t i = 0;
     while (i < na && i < nb && x[i] == y[i]) i++;
@@ -133,7 +121,7 @@ static void reference(exact *t, double *outputs, int64_t *cls, int32_t *u) {
 /* The first n_cycle bytes of a are the whole of b (a trace of the first samples). */
 static void file_prefix(const char *a, const char *b) {
   size_t na, nb;
-  char *x = slurp(a, &na), *y = slurp(b, &nb);
+  char *x = ck_slurp(a, &na), *y = ck_slurp(b, &nb);
   assert_true(nb <= na);
   if (memcmp(x, y, nb)) fail_msg("%s is not a prefix of %s", b, a);
   assert_true(nb == na || !strncmp(x + nb, "sample ", 7));

@@ -188,19 +188,6 @@ static uint32_t busiest_core(const sim_model *m, const double *x) {
   return best;
 }
 
-static char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  *n = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc(*n + 1);
-  assert_int_equal(fread(b, 1, *n, f), *n);
-  b[*n] = '\0';
-  fclose(f);
-  return b;
-}
-
 static void record_and_replay(uint64_t seed, uint32_t max_fan) {
   fx f;
   double x[3 * 64];
@@ -227,7 +214,7 @@ static void record_and_replay(uint64_t seed, uint32_t max_fan) {
     sim_batch_free(b);
   }
   size_t na, nb;
-  char *a = slurp(ev, &na), *c = slurp(cy, &nb);
+  char *a = ck_slurp(ev, &na), *c = ck_slurp(cy, &nb);
   assert_int_equal(na, nb);
   assert_memory_equal(a, c, na);
   free(a);
@@ -266,7 +253,7 @@ static void test_record_has_traffic(void **s) {
     assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), 0);
     sim_batch_free(b);
     size_t n;
-    char *text = slurp(path, &n);
+    char *text = ck_slurp(path, &n);
     with_full += strstr(text, "\nfull ") != NULL;
     with_in += strstr(text, "\nin ") != NULL;
     free(text);

@@ -157,22 +157,9 @@ static void test_recost_refuses_other_structure(void **s) {
 
 /* ---- determinism and files ------------------------------------------------------------------ */
 
-static char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  *n = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc(*n + 1);
-  assert_int_equal(fread(b, 1, *n, f), *n);
-  b[*n] = '\0';
-  fclose(f);
-  return b;
-}
-
 static void same_file(const char *a, const char *b) {
   size_t na, nb;
-  char *x = slurp(a, &na), *y = slurp(b, &nb);
+  char *x = ck_slurp(a, &na), *y = ck_slurp(b, &nb);
   assert_int_equal(na, nb);
   assert_memory_equal(x, y, na);
   free(x);
@@ -259,7 +246,7 @@ static void test_vcd_structure(void **s) {
   sim_batch *b;
   assert_int_equal(sim_batch_run(m, &o, x, 1, NULL, &b, &err), 0);
   size_t n;
-  char *text = slurp(path, &n);
+  char *text = ck_slurp(path, &n);
   assert_non_null(strstr(text, "$timescale 1 ps $end"));
   assert_non_null(strstr(text, "$var wire 20 ") && strstr(text, " small_layer $end"));
   assert_non_null(strstr(text, "$var wire 32 ") && strstr(text, " big_count $end"));
