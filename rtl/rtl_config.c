@@ -51,12 +51,14 @@ static int check_arch(const rtl_params *p, const glif_arch *a, glif_err *err) {
   return 0;
 }
 
+static int bad_index(const img_image *img, uint32_t index, glif_err *err) {
+  return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0, "core index %u is out of range (the "
+                   "image has %u cores)", index, img->n_cores);
+}
+
 int rtl_check_fit(const rtl_params *p, const img_image *img, uint32_t index,
                   glif_err *err) {
-  if (index >= img->n_cores)
-    return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0,
-                     "core index %u is out of range (the image has %u cores)", index,
-                     img->n_cores);
+  if (index >= img->n_cores) return bad_index(img, index, err);
   const img_core *c = &img->cores[index];
   char what[96];
   int rc = check_arch(p, &img->arch, err);
@@ -144,10 +146,7 @@ int rtl_config_words(const img_image *img, uint32_t index, rtl_cfg **words, size
                      glif_err *err) {
   *words = NULL;
   *n = 0;
-  if (index >= img->n_cores)
-    return glif_errf(err, GLIF_EUSAGE, NULL, 0, 0,
-                     "core index %u is out of range (the image has %u cores)", index,
-                     img->n_cores);
+  if (index >= img->n_cores) return bad_index(img, index, err);
   const img_core *c = &img->cores[index];
   wlist l = {NULL, 0, 0};
   int rc = put(&l, RTL_T_CTRL, 0, 0, c->n_neurons);
